@@ -1,0 +1,67 @@
+# Relance — two promises to every newcomer on a fresh Debian machine (Python 3.11, Node, Java):
+#   make demo   set up, start the local AWS stand-ins, sync a demo Sage 100 tenant, serve the API
+#   make test   set up, lint, type-check, run unit, integration and infra tests
+# Both install what they need themselves and are safe to run twice.
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := .local/stamps
+APT_PACKAGES := unixodbc libsqliteodbc fonts-dejavu-core
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test setup lint typecheck unit integration infra bench-sync clean
+
+demo: setup
+	PYTHONPATH=. $(PY) -m local.demo
+
+test: setup lint typecheck
+	PYTHONPATH=. $(PY) -m pytest -q
+
+setup: $(STAMP)/apt $(STAMP)/venv $(STAMP)/npm
+
+# Debian packages: the ODBC stack for the Sage 100 fixture (and Java for DynamoDB Local).
+$(STAMP)/apt:
+	@mkdir -p $(STAMP)
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@touch $@
+
+$(STAMP)/venv: pyproject.toml
+	@mkdir -p $(STAMP)
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+$(STAMP)/npm: package.json package-lock.json
+	@mkdir -p $(STAMP)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	$(VENV)/bin/mypy layers/relance/python/relance functions local $(wildcard bench infra)
+
+unit: setup
+	PYTHONPATH=. $(PY) -m pytest -q tests/unit
+
+integration: setup
+	PYTHONPATH=. $(PY) -m pytest -q tests/integration
+
+infra: setup
+	PYTHONPATH=. $(PY) -m pytest -q tests/infra
+
+bench-sync: setup
+	PYTHONPATH=. $(PY) -m bench.sync
+
+clean:
+	rm -rf .local build cdk.out

@@ -1,0 +1,261 @@
+"""Ingest: what happens to a relay's run on the server side.
+
+start -> batches -> finish. A batch is stored at most once (its id is recorded after its
+items are written, so a crash half-way is simply redone by the relay's retry), and a run's
+finish deletes what Sage no longer has, moves the watermarks and runs the aged-balance
+control. The tenant is always the connector's, never anything the body says.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from relance.domain.aging import AgedBalance, aged_balance
+from relance.domain.control import ControlReport, compare
+from relance.services.errors import Conflict, Invalid, NotFound, Unauthorized
+from relance.store.archive import BatchArchive
+from relance.store.dynamo import SyncStore
+from relance.sync import signing
+from relance.sync.protocol import (
+    CompanyResult,
+    KeysBatch,
+    RecordsBatch,
+    RunFinish,
+    RunStart,
+    batch_id,
+    decode_body,
+)
+
+MAX_DIFFERENCES_KEPT = 500
+
+
+class IngestService:
+    def __init__(self, store: SyncStore, archive: BatchArchive) -> None:
+        self.store = store
+        self.archive = archive
+
+    # -- identity ------------------------------------------------------------------------
+    def authenticate(
+        self, headers: dict[str, str], method: str, path: str, body: bytes, now_epoch: int
+    ) -> tuple[str, str]:
+        """(tenant, key id) of a correctly signed, fresh request; Unauthorized otherwise."""
+        lowered = {k.lower(): v for k, v in headers.items()}
+        key_id = lowered.get(signing.KEY_ID_HEADER.lower(), "")
+        connector = self.store.get_connector(key_id) if key_id else None
+        if connector is None or not connector.get("active", False):
+            raise Unauthorized(
+                "unknown_key", "Unknown or inactive connector key.", "Clé de connecteur inconnue."
+            )
+        try:
+            signing.verify(
+                connector["secret"],
+                method,
+                path,
+                body,
+                lowered.get(signing.TIMESTAMP_HEADER.lower(), ""),
+                lowered.get(signing.SIGNATURE_HEADER.lower(), ""),
+                now_epoch,
+            )
+        except signing.SignatureError as err:
+            raise Unauthorized(
+                "bad_signature",
+                f"Request refused: {err}.",
+                "Requête refusée : signature invalide ou expirée.",
+            ) from None
+        return str(connector["tenant"]), key_id
+
+    # -- state -----------------------------------------------------------------------------
+    def relay_state(self, tenant: str) -> dict[str, Any]:
+        request = self.store.get_sync_request(tenant)
+        return {"watermarks": self.store.watermarks(tenant), "sync_requested": request}
+
+    def request_sync(self, tenant: str, mode: str, by: str, now: datetime) -> dict[str, Any]:
+        request = {
+            "request_id": uuid.uuid4().hex,
+            "mode": mode,
+            "requested_by": by,
+            "requested_at": now.isoformat(),
+        }
+        self.store.put_sync_request(tenant, request)
+        return request
+
+    # -- runs ------------------------------------------------------------------------------
+    def start_run(self, tenant: str, key_id: str, start: RunStart) -> dict[str, Any]:
+        existing = self.store.get_run(tenant, start.run_id)
+        if existing is not None:
+            if existing["mode"] != start.mode:
+                raise Conflict(
+                    "run_exists",
+                    f"Run {start.run_id} already exists with mode {existing['mode']}.",
+                    f"Le lot {start.run_id} existe déjà en mode {existing['mode']}.",
+                )
+            return {"run_id": start.run_id, "status": existing["status"]}
+        pending = self.store.get_sync_request(tenant)
+        self.store.register_companies(tenant, start.companies)
+        self.store.put_run(
+            tenant,
+            {
+                "run_id": start.run_id,
+                "connector": key_id,
+                "mode": start.mode,
+                "companies": start.companies,
+                "started_at": start.started_at.isoformat(),
+                "status": "running",
+                "request_id": pending["request_id"] if pending else None,
+            },
+        )
+        return {"run_id": start.run_id, "status": "running"}
+
+    def _open_run(self, tenant: str, run_id: str) -> dict[str, Any]:
+        run = self.store.get_run(tenant, run_id)
+        if run is None:
+            raise NotFound(
+                "unknown_run",
+                f"Run {run_id} was never started.",
+                f"Le lot de synchronisation {run_id} n'a pas été ouvert.",
+            )
+        return run
+
+    # -- batches ---------------------------------------------------------------------------
+    def store_batch(
+        self, tenant: str, batch: RecordsBatch | KeysBatch, raw_body: bytes, now: datetime
+    ) -> dict[str, Any]:
+        bid = batch.batch_id
+        if self.store.batch_seen(tenant, bid):
+            return {"batch_id": bid, "status": "duplicate", "written": 0}
+        run = self._open_run(tenant, batch.run_id)
+        if run["status"] != "running":
+            raise Conflict(
+                "run_finished",
+                f"Run {batch.run_id} is finished; start a new run.",
+                f"Le lot {batch.run_id} est terminé ; lancez une nouvelle synchronisation.",
+            )
+        if batch.company not in run["companies"]:
+            raise Invalid(
+                "unknown_company",
+                f"Company {batch.company} is not part of run {batch.run_id}.",
+                f"La société {batch.company} ne fait pas partie de ce lot.",
+            )
+        written = 0
+        if isinstance(batch, RecordsBatch):
+            _check_records_belong(batch)
+            written = self.store.write_records(tenant, batch.records)
+        # Archive every batch: the audit trail, and where key sets wait for the finish.
+        self.archive.put(tenant, batch.run_id, bid, raw_body)
+        stored = self.store.mark_batch(tenant, bid, batch.run_id, written, now)
+        return {"batch_id": bid, "status": "stored" if stored else "duplicate", "written": written}
+
+    # -- finish ----------------------------------------------------------------------------
+    def finish_run(self, tenant: str, finish: RunFinish, now: datetime) -> dict[str, Any]:
+        run = self._open_run(tenant, finish.run_id)
+        if run["status"] == "finished":
+            return dict(run["result"])  # a retried finish answers the same, does nothing
+        unknown = {c.company for c in finish.companies} - set(run["companies"])
+        if unknown:
+            raise Invalid(
+                "unknown_company",
+                f"Companies not part of the run: {sorted(unknown)}.",
+                f"Sociétés hors du lot : {sorted(unknown)}.",
+            )
+        # Check every key set is complete before deleting anything anywhere.
+        key_sets: dict[tuple[str, str], set[str]] = {
+            (c.company, entity): self._key_set(tenant, finish.run_id, c.company, entity, n)
+            for c in finish.companies
+            for entity, n in c.key_batches.items()
+        }
+        companies = [
+            self._finish_company(tenant, finish, result, key_sets) for result in finish.companies
+        ]
+        markers = self.store.batch_markers(tenant, finish.run_id)
+        result = {
+            "run_id": finish.run_id,
+            "mode": run["mode"],
+            "batches": len(markers),
+            "records_written": int(sum(m["written"] for m in markers)),
+            "companies": companies,
+        }
+        self.store.put_run(
+            tenant,
+            {
+                **{k: v for k, v in run.items() if k not in _KEY_ATTRIBUTES},
+                "status": "finished",
+                "finished_at": now.isoformat(),
+                "result": result,
+            },
+        )
+        if run.get("request_id"):
+            self.store.clear_sync_request(tenant, run["request_id"])
+        return result
+
+    def _key_set(self, tenant: str, run_id: str, company: str, entity: str, n: int) -> set[str]:
+        found: set[str] = set()
+        for seq in range(n):
+            bid = batch_id(run_id, company, entity, "keys", seq)
+            body = self.archive.get(tenant, run_id, bid)
+            if body is None:
+                raise Conflict(
+                    "key_set_incomplete",
+                    f"Key batch {bid} never arrived: nothing was deleted; resend it.",
+                    f"Le lot de clés {bid} n'est pas arrivé : rien n'a été supprimé.",
+                )
+            found.update(KeysBatch.model_validate(decode_body(body)).keys)
+        return found
+
+    def _finish_company(
+        self,
+        tenant: str,
+        finish: RunFinish,
+        result: CompanyResult,
+        key_sets: dict[tuple[str, str], set[str]],
+    ) -> dict[str, Any]:
+        deleted: dict[str, int] = {}
+        for entity in result.key_batches:
+            present = key_sets[(result.company, entity)]
+            gone = self.store.record_keys(tenant, result.company, entity) - present
+            deleted[entity] = self.store.delete_records(tenant, result.company, entity, gone)
+        for entity, mark in result.watermarks.items():
+            self.store.put_watermark(tenant, result.company, entity, mark)
+        summary: dict[str, Any] = {"company": result.company, "deleted": deleted}
+        if result.sage_aged_balance is not None:
+            report = self.control(tenant, result.sage_aged_balance)
+            stored = report_to_json(report)
+            self.store.put_control(tenant, finish.run_id, result.company, stored)
+            summary["control"] = stored
+        return summary
+
+    # -- aged-balance control --------------------------------------------------------------
+    def relance_aged_balance(self, tenant: str, company: str, as_of: date) -> AgedBalance:
+        lines = self.store.records(tenant, company, "ledger_line")
+        return aged_balance(company, lines, as_of)
+
+    def control(self, tenant: str, sage: AgedBalance) -> ControlReport:
+        return compare(sage, self.relance_aged_balance(tenant, sage.company, sage.as_of))
+
+
+_KEY_ATTRIBUTES = {"PK", "SK", "GSI1PK", "GSI1SK", "type"}
+
+
+def _check_records_belong(batch: RecordsBatch) -> None:
+    for index, record in enumerate(batch.records):
+        if record.company != batch.company or record.entity != batch.entity:
+            raise Invalid(
+                "record_mismatch",
+                f"Record {index} is a {record.entity} of {record.company}, "
+                f"but the batch holds {batch.entity} of {batch.company}.",
+                f"L'enregistrement {index} ({record.entity}, {record.company}) ne correspond "
+                f"pas au lot ({batch.entity}, {batch.company}).",
+            )
+
+
+def report_to_json(report: ControlReport) -> dict[str, Any]:
+    """The control as stored and returned: money as strings, differences capped."""
+    data = report.model_dump(mode="json")
+    data["matches"] = report.matches
+    data["difference_count"] = len(report.differences)
+    data["differences"] = list(itertools.islice(data["differences"], MAX_DIFFERENCES_KEPT))
+    for name in ("sage_total", "relance_total"):
+        data[name]["total"] = str(getattr(report, name).total)
+    return data

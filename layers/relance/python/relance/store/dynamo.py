@@ -1,0 +1,328 @@
+"""The DynamoDB adapter: the only module (with archive.py) that talks to AWS for sync data.
+
+Every method takes the tenant explicitly, and every key it builds starts with it
+(store/keys.py), so one tenant's call can never reach another tenant's items.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from relance.domain.records import RECORD_TYPES, SyncRecord
+from relance.store import keys
+from relance.store.codec import from_item, to_attr, to_item
+from relance.store.schema import GSI1, GSI1_PK, GSI1_SK, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
+
+BATCH_WRITE_LIMIT = 25
+BATCH_MARKER_TTL = timedelta(days=35)
+_META_FIELDS = {"company", "entity"}
+
+
+def dynamodb_client() -> Any:
+    # Standard retry mode backs off on throttling; the endpoint comes from the environment
+    # (AWS_ENDPOINT_URL_DYNAMODB locally), never from code.
+    return boto3.client("dynamodb", config=Config(retries={"max_attempts": 10, "mode": "standard"}))
+
+
+class ConflictError(Exception):
+    """A conditional write lost: the item exists already or changed meanwhile."""
+
+
+class SyncStore:
+    def __init__(self, table_name: str, client: Any | None = None) -> None:
+        self.table = table_name
+        self.client = client or dynamodb_client()
+
+    # -- generic helpers -------------------------------------------------------------
+    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        answer = self.client.get_item(
+            TableName=self.table,
+            Key={PARTITION_KEY: {"S": pk}, SORT_KEY: {"S": sk}},
+            ConsistentRead=True,
+        )
+        return from_item(answer["Item"]) if "Item" in answer else None
+
+    def _put(self, values: dict[str, Any], *, only_if_new: bool = False) -> None:
+        extra: dict[str, Any] = {}
+        if only_if_new:
+            extra["ConditionExpression"] = "attribute_not_exists(PK)"
+        try:
+            self.client.put_item(TableName=self.table, Item=to_item(values), **extra)
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise ConflictError(values[SORT_KEY]) from err
+            raise
+
+    def _query(
+        self,
+        pk: str,
+        sk_prefix: str = "",
+        *,
+        index: str | None = None,
+        projection: str | None = None,
+        newest_first: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        pk_name, sk_name = (GSI1_PK, GSI1_SK) if index else (PARTITION_KEY, SORT_KEY)
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "#pk = :pk"
+            + (" AND begins_with(#sk, :sk)" if sk_prefix else ""),
+            "ExpressionAttributeNames": {"#pk": pk_name, **({"#sk": sk_name} if sk_prefix else {})},
+            "ExpressionAttributeValues": {
+                ":pk": {"S": pk},
+                **({":sk": {"S": sk_prefix}} if sk_prefix else {}),
+            },
+            "ScanIndexForward": not newest_first,
+        }
+        if index:
+            request["IndexName"] = index
+        if projection:
+            request["ProjectionExpression"] = projection
+        if limit:
+            request["Limit"] = limit
+        returned = 0
+        while True:
+            page = self.client.query(**request)
+            for item in page["Items"]:
+                yield item
+                returned += 1
+                if limit and returned >= limit:
+                    return
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _batch_write(self, requests: Sequence[dict[str, Any]]) -> int:
+        """BatchWriteItem in chunks of 25, re-sending unprocessed items with backoff."""
+        for start in range(0, len(requests), BATCH_WRITE_LIMIT):
+            pending = list(requests[start : start + BATCH_WRITE_LIMIT])
+            attempt = 0
+            while pending:
+                answer = self.client.batch_write_item(RequestItems={self.table: pending})
+                pending = answer.get("UnprocessedItems", {}).get(self.table, [])
+                if pending:
+                    attempt += 1
+                    time.sleep(min(0.05 * 2**attempt, 2.0))
+        return len(requests)
+
+    # -- connectors --------------------------------------------------------------------
+    def put_connector(self, tenant: str, key_id: str, secret: str, name: str) -> None:
+        self._put(
+            {
+                PARTITION_KEY: keys.connector_pk(key_id),
+                SORT_KEY: "CONNECTOR",
+                GSI1_PK: f"{keys.tenant_pk(tenant)}#CONNECTORS",
+                GSI1_SK: key_id,
+                "type": "connector",
+                "tenant": tenant,
+                "secret": secret,
+                "name": name,
+                "active": True,
+            }
+        )
+
+    def get_connector(self, key_id: str) -> dict[str, Any] | None:
+        return self._get(keys.connector_pk(key_id), "CONNECTOR")
+
+    # -- companies -----------------------------------------------------------------------
+    def register_companies(self, tenant: str, companies: Iterable[str]) -> None:
+        for company in companies:
+            self._put(
+                {
+                    PARTITION_KEY: keys.tenant_pk(tenant),
+                    SORT_KEY: f"COMPANY#{company}",
+                    "type": "company",
+                    "code": company,
+                }
+            )
+
+    def list_companies(self, tenant: str) -> list[str]:
+        return [from_item(i)["code"] for i in self._query(keys.tenant_pk(tenant), "COMPANY#")]
+
+    # -- sync records --------------------------------------------------------------------
+    def _record_item(self, tenant: str, record: SyncRecord) -> dict[str, Any]:
+        fields = record.model_dump(exclude=_META_FIELDS)
+        sk = keys.record_sk(record.entity, record.key())
+        item = to_item(fields)
+        item[PARTITION_KEY] = {"S": keys.company_pk(tenant, record.company)}
+        item[SORT_KEY] = {"S": sk}
+        item["type"] = {"S": record.entity}
+        if record.entity in keys.CUSTOMER_BOUND:
+            customer = str(getattr(record, "customer", None) or getattr(record, "number", ""))
+            item[GSI1_PK] = {"S": keys.customer_gsi1pk(tenant, record.company, customer)}
+            item[GSI1_SK] = {"S": sk}
+        return item
+
+    def record_items(self, tenant: str, records: Iterable[SyncRecord]) -> list[dict[str, Any]]:
+        return [self._record_item(tenant, r) for r in records]
+
+    def write_items(self, items: Sequence[dict[str, Any]]) -> int:
+        """Write ready-made items (overwrite: a record's key is its identity in Sage)."""
+        return self._batch_write([{"PutRequest": {"Item": item}} for item in items])
+
+    def write_records(self, tenant: str, records: Iterable[SyncRecord]) -> int:
+        return self.write_items(self.record_items(tenant, records))
+
+    def record_keys(self, tenant: str, company: str, entity: str) -> set[str]:
+        prefix = keys.entity_prefix(entity)
+        return {
+            item[SORT_KEY]["S"][len(prefix) :]
+            for item in self._query(keys.company_pk(tenant, company), prefix, projection=SORT_KEY)
+        }
+
+    def delete_records(self, tenant: str, company: str, entity: str, gone: Iterable[str]) -> int:
+        pk = keys.company_pk(tenant, company)
+        return self._batch_write(
+            [
+                {
+                    "DeleteRequest": {
+                        "Key": {
+                            PARTITION_KEY: {"S": pk},
+                            SORT_KEY: {"S": keys.record_sk(entity, key)},
+                        }
+                    }
+                }
+                for key in sorted(gone)
+            ]
+        )
+
+    def records(self, tenant: str, company: str, entity: str) -> Iterator[Any]:
+        """Every stored record of one entity of a company, as its domain model."""
+        model = RECORD_TYPES[entity]
+        for item in self._query(keys.company_pk(tenant, company), keys.entity_prefix(entity)):
+            values = from_item(item)
+            fields = {k: v for k, v in values.items() if k in model.model_fields}
+            yield model.model_validate({**fields, "company": company})
+
+    def customer_items(self, tenant: str, company: str, customer: str) -> list[dict[str, Any]]:
+        pk = keys.customer_gsi1pk(tenant, company, customer)
+        return [from_item(i) for i in self._query(pk, index=GSI1)]
+
+    # -- batches -------------------------------------------------------------------------
+    def batch_seen(self, tenant: str, batch_id: str) -> bool:
+        return self._get(keys.sync_pk(tenant), f"BATCH#{batch_id}") is not None
+
+    def mark_batch(
+        self, tenant: str, batch_id: str, run_id: str, written: int, now: datetime
+    ) -> bool:
+        """Record a stored batch; False when it was recorded already (a concurrent retry)."""
+        try:
+            self._put(
+                {
+                    PARTITION_KEY: keys.sync_pk(tenant),
+                    SORT_KEY: f"BATCH#{batch_id}",
+                    "type": "batch",
+                    "run_id": run_id,
+                    "written": written,
+                    "stored_at": now,
+                    TTL_ATTRIBUTE: int((now + BATCH_MARKER_TTL).timestamp()),
+                },
+                only_if_new=True,
+            )
+        except ConflictError:
+            return False
+        return True
+
+    def batch_markers(self, tenant: str, run_id: str) -> list[dict[str, Any]]:
+        return [from_item(i) for i in self._query(keys.sync_pk(tenant), f"BATCH#{run_id}.")]
+
+    # -- runs ----------------------------------------------------------------------------
+    def put_run(self, tenant: str, run: dict[str, Any]) -> None:
+        self._put(
+            {
+                PARTITION_KEY: keys.sync_pk(tenant),
+                SORT_KEY: f"RUN#{run['run_id']}",
+                GSI1_PK: keys.runs_gsi1pk(tenant),
+                GSI1_SK: f"{run['started_at']}#{run['run_id']}",
+                "type": "sync_run",
+                **run,
+            }
+        )
+
+    def get_run(self, tenant: str, run_id: str) -> dict[str, Any] | None:
+        return self._get(keys.sync_pk(tenant), f"RUN#{run_id}")
+
+    def list_runs(self, tenant: str, limit: int = 20) -> list[dict[str, Any]]:
+        items = self._query(keys.runs_gsi1pk(tenant), index=GSI1, newest_first=True, limit=limit)
+        return [_public(from_item(i)) for i in items]
+
+    # -- watermarks and sync requests ----------------------------------------------------
+    def put_watermark(self, tenant: str, company: str, entity: str, value: datetime) -> None:
+        self._put(
+            {
+                PARTITION_KEY: keys.sync_pk(tenant),
+                SORT_KEY: f"WATERMARK#{company}#{entity}",
+                "type": "watermark",
+                "company": company,
+                "entity": entity,
+                "value": value,
+            }
+        )
+
+    def watermarks(self, tenant: str) -> dict[str, dict[str, str]]:
+        found: dict[str, dict[str, str]] = {}
+        for item in self._query(keys.sync_pk(tenant), "WATERMARK#"):
+            values = from_item(item)
+            found.setdefault(values["company"], {})[values["entity"]] = values["value"]
+        return found
+
+    def put_sync_request(self, tenant: str, request: dict[str, Any]) -> None:
+        self._put(
+            {
+                PARTITION_KEY: keys.sync_pk(tenant),
+                SORT_KEY: "REQUEST",
+                "type": "sync_request",
+                **request,
+            }
+        )
+
+    def get_sync_request(self, tenant: str) -> dict[str, Any] | None:
+        item = self._get(keys.sync_pk(tenant), "REQUEST")
+        return _public(item) if item else None
+
+    def clear_sync_request(self, tenant: str, request_id: str) -> None:
+        """Remove the pending request, unless a newer one replaced it meanwhile."""
+        try:
+            self.client.delete_item(
+                TableName=self.table,
+                Key={PARTITION_KEY: {"S": keys.sync_pk(tenant)}, SORT_KEY: {"S": "REQUEST"}},
+                ConditionExpression="request_id = :id",
+                ExpressionAttributeValues={":id": to_attr(request_id)},
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    # -- aged-balance controls -----------------------------------------------------------
+    def put_control(self, tenant: str, run_id: str, company: str, report: dict[str, Any]) -> None:
+        self._put(
+            {
+                PARTITION_KEY: keys.sync_pk(tenant),
+                SORT_KEY: f"CONTROL#{run_id}#{company}",
+                GSI1_PK: keys.controls_gsi1pk(tenant, company),
+                GSI1_SK: f"{report['as_of']}#{run_id}",
+                "type": "control",
+                "run_id": run_id,
+                "report": report,
+            }
+        )
+
+    def latest_control(self, tenant: str, company: str) -> dict[str, Any] | None:
+        pk = keys.controls_gsi1pk(tenant, company)
+        for item in self._query(pk, index=GSI1, newest_first=True, limit=1):
+            return _public(from_item(item))
+        return None
+
+
+def _public(values: dict[str, Any]) -> dict[str, Any]:
+    """An item without its key attributes, as the API shows it."""
+    hidden = {PARTITION_KEY, SORT_KEY, GSI1_PK, GSI1_SK, TTL_ATTRIBUTE, "type"}
+    return {k: v for k, v in values.items() if k not in hidden}

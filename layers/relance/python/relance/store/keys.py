@@ -1,0 +1,69 @@
+"""Single-table key design. Every key but a connector's starts with the tenant id.
+
+Items (PK / SK, then GSI1PK / GSI1SK when the item is in the index):
+- connector:      CONNECTOR#{key_id} / CONNECTOR;  GSI1: T#{t}#CONNECTORS / {key_id}
+- company:        T#{t} / COMPANY#{company}
+- Sage record:    T#{t}#CO#{company} / {ENTITY}#{key}
+                  customer-bound ones also GSI1: T#{t}#CO#{c}#CUST#{number} / {ENTITY}#{key}
+- sync run:       T#{t}#SYNC / RUN#{run_id};  GSI1: T#{t}#RUNS / {started_at}#{run_id}
+- batch marker:   T#{t}#SYNC / BATCH#{batch_id}  (expires through TTL)
+- watermark:      T#{t}#SYNC / WATERMARK#{company}#{entity}
+- sync request:   T#{t}#SYNC / REQUEST
+- control report: T#{t}#SYNC / CONTROL#{run_id}#{company};
+                  GSI1: T#{t}#CONTROLS#{company} / {as_of}#{run_id}
+
+Access patterns (each one a GetItem or a Query on one partition; tested in
+tests/integration/test_store.py):
+1. Authenticate a relay request: GetItem CONNECTOR#{key_id} -> tenant and secret.
+   (The one key without a tenant prefix: the tenant is what it tells.)
+2. All records of one entity of a company (aged balance, delete sweep, nightly run):
+   Query PK=T#{t}#CO#{c}, SK begins_with {ENTITY}#.
+3. A customer with its contacts and open lines (customer card): Query GSI1
+   GSI1PK=T#{t}#CO#{c}#CUST#{num}.
+4. Was this batch already stored? GetItem T#{t}#SYNC / BATCH#{batch_id}.
+5. A run, its watermarks, the pending sync request: GetItem / Query PK=T#{t}#SYNC.
+6. Latest runs, newest first: Query GSI1 GSI1PK=T#{t}#RUNS, descending.
+7. Latest control of a company: Query GSI1 GSI1PK=T#{t}#CONTROLS#{c}, descending, limit 1.
+8. The tenant's companies: Query PK=T#{t}, SK begins_with COMPANY#.
+"""
+
+from __future__ import annotations
+
+# Records attached to one customer also go to GSI1, so the customer card is one Query.
+CUSTOMER_BOUND = frozenset({"customer", "contact", "ledger_line"})
+
+
+def tenant_pk(tenant: str) -> str:
+    return f"T#{tenant}"
+
+
+def company_pk(tenant: str, company: str) -> str:
+    return f"T#{tenant}#CO#{company}"
+
+
+def entity_prefix(entity: str) -> str:
+    return f"{entity.upper()}#"
+
+
+def record_sk(entity: str, key: str) -> str:
+    return f"{entity_prefix(entity)}{key}"
+
+
+def customer_gsi1pk(tenant: str, company: str, customer: str) -> str:
+    return f"T#{tenant}#CO#{company}#CUST#{customer}"
+
+
+def sync_pk(tenant: str) -> str:
+    return f"T#{tenant}#SYNC"
+
+
+def connector_pk(key_id: str) -> str:
+    return f"CONNECTOR#{key_id}"
+
+
+def runs_gsi1pk(tenant: str) -> str:
+    return f"T#{tenant}#RUNS"
+
+
+def controls_gsi1pk(tenant: str, company: str) -> str:
+    return f"T#{tenant}#CONTROLS#{company}"

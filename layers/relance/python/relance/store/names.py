@@ -1,0 +1,16 @@
+"""Resource names, read from the environment the CDK app (or the local runner) sets."""
+
+from __future__ import annotations
+
+import os
+
+TABLE_ENV = "RELANCE_TABLE"
+RAW_BUCKET_ENV = "RELANCE_RAW_BUCKET"
+
+
+def table_name() -> str:
+    return os.environ.get(TABLE_ENV, "relance")
+
+
+def raw_bucket_name() -> str:
+    return os.environ.get(RAW_BUCKET_ENV, "relance-raw-batches")
