@@ -1,0 +1,63 @@
+"""RelanceStack: storage, auth, layers and the API, wired together, plus the outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+from constructs import Construct
+
+from relance_infra import DEPS_LAYER_DIR, FUNCTIONS_DIR, LAYER_SOURCE
+from relance_infra.constructs.api import Api
+from relance_infra.constructs.auth import Auth
+from relance_infra.constructs.layers import Layers
+from relance_infra.constructs.storage import Storage
+
+
+class RelanceStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, deps_hash: str, **kwargs: Any):
+        super().__init__(scope, construct_id, **kwargs)
+        self.storage = Storage(self, "Storage")
+        self.auth = Auth(self, "Auth")
+        self.layers = Layers(
+            self,
+            "Layers",
+            relance_source=LAYER_SOURCE,
+            deps_dir=DEPS_LAYER_DIR,
+            deps_hash=deps_hash,
+        )
+        self.api = Api(
+            self,
+            "Api",
+            functions_dir=FUNCTIONS_DIR,
+            layers=self.layers,
+            table=self.storage.table,
+            raw_bucket=self.storage.raw_bucket,
+            user_pool=self.auth.user_pool,
+        )
+        cdk.CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
+        cdk.CfnOutput(self, "TableName", value=self.storage.table.table_name)
+        cdk.CfnOutput(self, "RawBucketName", value=self.storage.raw_bucket.bucket_name)
+        cdk.CfnOutput(self, "UserPoolId", value=self.auth.user_pool.user_pool_id)
+        cdk.CfnOutput(self, "UserPoolClientId", value=self.auth.client.user_pool_client_id)
+
+
+def build_app(
+    *, deps_hash: str, context: dict[str, Any] | None = None, outdir: str | None = None
+) -> tuple[cdk.App, RelanceStack]:
+    """The app as `cdk synth` builds it, with the cdk-nag AWS Solutions checks registered.
+
+    Any unacknowledged finding fails synthesis (cdk-nag 3 reports through CDK's policy
+    validation); acknowledgments sit next to the resource they concern, each with a reason.
+    """
+    app = cdk.App(context=context, outdir=outdir)
+    stack = RelanceStack(
+        app,
+        "RelanceStack",
+        deps_hash=deps_hash,
+        description="Relance: receivables follow-up and dunning for Sage 100 SMEs",
+    )
+    cdk.Tags.of(app).add("project", "relance")
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
+    return app, stack

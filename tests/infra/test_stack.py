@@ -1,0 +1,361 @@
+"""The CDK app synthesizes offline, passes cdk-nag, and deploys what the code expects.
+
+One synthesis per module (about 10 s): the deps layer is built first (cached by its stamp),
+so the assets are the real ones.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT / "infra"))
+
+import build_deps_layer  # noqa: E402
+from aws_cdk.assertions import Annotations, Match, Template  # noqa: E402
+from cdk_nag import AwsSolutionsChecks  # noqa: E402
+from relance.store import names, schema  # noqa: E402
+from relance.sync import signing  # noqa: E402
+from relance_infra import cdk_context  # noqa: E402
+from relance_infra.stack import RelanceStack, build_app  # noqa: E402
+
+pytestmark = pytest.mark.infra
+
+Json = dict[str, Any]
+
+EXPECTED_ROUTES = {
+    ("GET", "/relay/state", "NONE", "IngestFunction"),
+    ("POST", "/relay/runs", "NONE", "IngestFunction"),
+    ("POST", "/relay/batches", "NONE", "IngestFunction"),
+    ("POST", "/relay/runs/{run_id}/finish", "NONE", "IngestFunction"),
+    ("POST", "/sync-requests", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/sync-runs", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/controls/aged-balance", "COGNITO_USER_POOLS", "ApiFunction"),
+}
+
+
+@dataclass
+class Synth:
+    stack: RelanceStack
+    template: Template
+    resources: dict[str, Json]
+    outdir: Path
+    nag_findings: list[str]
+
+    def logical_id(self, construct: Any) -> str:
+        return str(self.stack.get_logical_id(construct.node.default_child))
+
+    def props(self, construct: Any) -> Json:
+        return dict(self.resources[self.logical_id(construct)]["Properties"])
+
+    def of_type(self, kind: str) -> dict[str, Json]:
+        return {k: r for k, r in self.resources.items() if r["Type"] == kind}
+
+    def policy_statements(self, function: Any) -> list[Json]:
+        role_id = self.logical_id(function.role)
+        policies = [
+            r["Properties"]
+            for r in self.of_type("AWS::IAM::Policy").values()
+            if {"Ref": role_id} in r["Properties"]["Roles"]
+        ]
+        return [s for p in policies for s in p["PolicyDocument"]["Statement"]]
+
+
+def _nag_findings(app: Any) -> list[str]:
+    report = AwsSolutionsChecks().validate_scope(app)
+    return [
+        f"{v.severity} {v.rule_name} at {r.construct_path}"
+        for v in report.violations
+        for r in v.violating_resources
+    ]
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    deps_hash = build_deps_layer.build()
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app, stack = build_app(deps_hash=deps_hash, context=cdk_context(), outdir=str(outdir))
+    findings = _nag_findings(app)
+    try:
+        assembly = app.synth()
+    except RuntimeError as exc:  # cdk-nag 3 fails synthesis on any unacknowledged finding
+        pytest.fail(f"synth failed: {exc}\n" + "\n".join(findings))
+    template_json = assembly.get_stack_by_name(stack.stack_name).template
+    return Synth(
+        stack=stack,
+        template=Template.from_json(template_json),
+        resources=template_json["Resources"],
+        outdir=outdir,
+        nag_findings=findings,
+    )
+
+
+def test_cdk_nag_and_cdk_report_nothing_unacknowledged(synth: Synth) -> None:
+    assert synth.nag_findings == []
+    report = json.loads((synth.outdir / "validation-report.json").read_text())
+    assert report["pluginReports"] == []
+    annotations = Annotations.from_stack(synth.stack)
+    assert annotations.find_error("*", Match.any_value()) == []
+    assert annotations.find_warning("*", Match.any_value()) == []
+
+
+def test_table_is_the_schema_table(synth: Synth) -> None:
+    """Same keys, attributes and GSIs as the local stand-in's CreateTable request."""
+    props = synth.props(synth.stack.storage.table)
+    local = schema.create_table_request("any")
+
+    def by_name(items: list[Json]) -> list[Json]:
+        return sorted(items, key=lambda i: str(i.get("AttributeName", i.get("IndexName"))))
+
+    assert props["KeySchema"] == local["KeySchema"]
+    assert by_name(props["AttributeDefinitions"]) == by_name(local["AttributeDefinitions"])
+    assert by_name(props["GlobalSecondaryIndexes"]) == by_name(local["GlobalSecondaryIndexes"])
+    assert props["BillingMode"] == local["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_table_is_recoverable_encrypted_and_never_deleted(synth: Synth) -> None:
+    table_id = synth.logical_id(synth.stack.storage.table)
+    resource = synth.resources[table_id]
+    props = resource["Properties"]
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["TimeToLiveSpecification"] == {
+        "AttributeName": schema.TTL_ATTRIBUTE,
+        "Enabled": True,
+    }
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["DeletionProtectionEnabled"] is True
+    assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain"
+
+
+def _ssl_only(synth: Synth, bucket_id: str) -> bool:
+    for policy in synth.of_type("AWS::S3::BucketPolicy").values():
+        if policy["Properties"]["Bucket"] != {"Ref": bucket_id}:
+            continue
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if statement["Effect"] == "Deny" and statement.get("Condition") == {
+                "Bool": {"aws:SecureTransport": "false"}
+            }:
+                return True
+    return False
+
+
+@pytest.mark.parametrize("bucket", ["raw_bucket", "access_logs"])
+def test_buckets_are_private_encrypted_and_ssl_only(synth: Synth, bucket: str) -> None:
+    construct = getattr(synth.stack.storage, bucket)
+    props = synth.props(construct)
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    encryption = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption == [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+    assert _ssl_only(synth, synth.logical_id(construct))
+    assert props["LifecycleConfiguration"]["Rules"][0]["Status"] == "Enabled"
+
+
+def test_raw_bucket_is_versioned_expires_and_logs_access(synth: Synth) -> None:
+    props = synth.props(synth.stack.storage.raw_bucket)
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    (rule,) = props["LifecycleConfiguration"]["Rules"]
+    assert rule["ExpirationInDays"] == 90
+    assert props["LoggingConfiguration"]["DestinationBucketName"] == {
+        "Ref": synth.logical_id(synth.stack.storage.access_logs)
+    }
+
+
+def _path(resources: dict[str, Json], resource_id: Any) -> str:
+    if isinstance(resource_id, dict) and "Fn::GetAtt" in resource_id:
+        return ""  # the RestApi's root resource
+    props = resources[resource_id["Ref"]]["Properties"]
+    return f"{_path(resources, props['ParentId'])}/{props['PathPart']}"
+
+
+def _routes(synth: Synth) -> set[tuple[str, str, str, str]]:
+    functions = {
+        synth.logical_id(synth.stack.api.ingest_function): "IngestFunction",
+        synth.logical_id(synth.stack.api.api_function): "ApiFunction",
+    }
+    routes = set()
+    for method in synth.of_type("AWS::ApiGateway::Method").values():
+        props = method["Properties"]
+        uri = json.dumps(props["Integration"]["Uri"])
+        (target,) = [name for logical_id, name in functions.items() if logical_id in uri]
+        path = _path(synth.resources, props["ResourceId"])
+        routes.add((props["HttpMethod"], path, props["AuthorizationType"], target))
+    return routes
+
+
+def test_api_has_exactly_the_seven_routes_with_their_authorization(synth: Synth) -> None:
+    assert _routes(synth) == EXPECTED_ROUTES
+    assert len(synth.of_type("AWS::ApiGateway::Method")) == len(EXPECTED_ROUTES)
+
+
+def test_user_routes_use_the_user_pool_authorizer(synth: Synth) -> None:
+    (authorizer_id, authorizer) = next(iter(synth.of_type("AWS::ApiGateway::Authorizer").items()))
+    assert authorizer["Properties"]["Type"] == "COGNITO_USER_POOLS"
+    pool_id = synth.logical_id(synth.stack.auth.user_pool)
+    assert authorizer["Properties"]["ProviderARNs"] == [{"Fn::GetAtt": [pool_id, "Arn"]}]
+    for method in synth.of_type("AWS::ApiGateway::Method").values():
+        props = method["Properties"]
+        if props["AuthorizationType"] == "COGNITO_USER_POOLS":
+            assert props["AuthorizerId"] == {"Ref": authorizer_id}
+
+
+def test_relay_routes_require_the_signature_headers(synth: Synth) -> None:
+    required = {
+        f"method.request.header.{h}"
+        for h in (signing.KEY_ID_HEADER, signing.TIMESTAMP_HEADER, signing.SIGNATURE_HEADER)
+    }
+    relay = [
+        m["Properties"]
+        for m in synth.of_type("AWS::ApiGateway::Method").values()
+        if m["Properties"]["AuthorizationType"] == "NONE"
+    ]
+    assert len(relay) == 4
+    for props in relay:
+        assert required <= {k for k, v in props["RequestParameters"].items() if v is True}
+        assert "RequestValidatorId" in props
+
+
+def test_api_takes_gzip_bodies_and_logs_traces_and_throttles(synth: Synth) -> None:
+    synth.template.has_resource_properties(
+        "AWS::ApiGateway::RestApi", {"BinaryMediaTypes": ["application/gzip"]}
+    )
+    (stage,) = synth.of_type("AWS::ApiGateway::Stage").values()
+    props = stage["Properties"]
+    assert props["TracingEnabled"] is True
+    assert "DestinationArn" in props["AccessLogSetting"]
+    assert json.loads(props["AccessLogSetting"]["Format"])["requestId"] == "$context.requestId"
+    (settings,) = props["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
+    assert settings["DataTraceEnabled"] is False  # bodies hold personal data
+
+
+def test_functions_run_the_layers_on_lambdas_platform(synth: Synth) -> None:
+    layer_refs = [
+        {"Ref": synth.logical_id(synth.stack.layers.deps)},
+        {"Ref": synth.logical_id(synth.stack.layers.relance)},
+    ]
+    # The deps layer's wheels are for aarch64: the functions must run there too.
+    assert build_deps_layer.PLATFORM.endswith("aarch64")
+    for function in (synth.stack.api.ingest_function, synth.stack.api.api_function):
+        props = synth.props(function)
+        assert props["Runtime"] == f"python{build_deps_layer.PYTHON_VERSION}"
+        assert props["Architectures"] == ["arm64"]
+        assert props["Layers"] == layer_refs
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert props["Handler"] == "handler.handler"
+        env = props["Environment"]["Variables"]
+        assert env["POWERTOOLS_SERVICE_NAME"].startswith("relance-")
+        assert env["LOG_LEVEL"] == "INFO"
+
+
+def test_functions_env_points_at_the_table_and_bucket(synth: Synth) -> None:
+    table = {"Ref": synth.logical_id(synth.stack.storage.table)}
+    bucket = {"Ref": synth.logical_id(synth.stack.storage.raw_bucket)}
+    ingest = synth.props(synth.stack.api.ingest_function)["Environment"]["Variables"]
+    api = synth.props(synth.stack.api.api_function)["Environment"]["Variables"]
+    assert ingest[names.TABLE_ENV] == table
+    assert ingest[names.RAW_BUCKET_ENV] == bucket
+    assert api[names.TABLE_ENV] == table
+    assert names.RAW_BUCKET_ENV not in api
+
+
+def _actions(statements: list[Json], prefix: str) -> set[str]:
+    found = set()
+    for statement in statements:
+        actions = statement["Action"]
+        for action in [actions] if isinstance(actions, str) else actions:
+            if action.startswith(prefix):
+                found.add(action)
+    return found
+
+
+def test_only_the_ingest_function_can_write_raw_batches(synth: Synth) -> None:
+    bucket_arn = {"Fn::GetAtt": [synth.logical_id(synth.stack.storage.raw_bucket), "Arn"]}
+    ingest = synth.policy_statements(synth.stack.api.ingest_function)
+    api = synth.policy_statements(synth.stack.api.api_function)
+    put = [s for s in ingest if "s3:PutObject" in s["Action"]]
+    assert put
+    for statement in put:  # objects of the raw bucket, nothing else
+        assert statement["Resource"] == {"Fn::Join": ["", [bucket_arn, "/*"]]}
+    assert {"s3:GetObject*", "s3:PutObject"} <= _actions(ingest, "s3:")
+    assert _actions(api, "s3:") == set()
+    for statements in (ingest, api):
+        assert {"dynamodb:PutItem", "dynamodb:Query"} <= _actions(statements, "dynamodb:")
+        # Nothing but X-Ray on "*"; no action wildcard like "s3:*" or "dynamodb:*".
+        for statement in statements:
+            if statement["Resource"] == "*":
+                assert _actions([statement], "") <= {
+                    "xray:PutTraceSegments",
+                    "xray:PutTelemetryRecords",
+                }
+        assert not any(a.endswith(":*") or a == "*" for a in _actions(statements, ""))
+
+
+def test_functions_use_their_own_roles_without_managed_policies(synth: Synth) -> None:
+    for function in (synth.stack.api.ingest_function, synth.stack.api.api_function):
+        role = synth.props(function.role)
+        assert "ManagedPolicyArns" not in role
+
+
+def test_user_pool_keeps_tenant_fixed_and_roles_admin_managed(synth: Synth) -> None:
+    pool = synth.props(synth.stack.auth.user_pool)
+    schema_by_name = {a["Name"]: a for a in pool["Schema"]}
+    assert schema_by_name["tenant_id"]["Mutable"] is False
+    assert "role" in schema_by_name
+    assert pool["UsernameAttributes"] == ["email"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["MfaConfiguration"] == "OPTIONAL"
+    policy = pool["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 12
+    assert all(policy[k] for k in ("RequireLowercase", "RequireUppercase", "RequireNumbers"))
+    assert policy["RequireSymbols"] is True
+    groups = {
+        g["Properties"]["GroupName"] for g in synth.of_type("AWS::Cognito::UserPoolGroup").values()
+    }
+    assert groups == {"admin", "user", "viewer"}
+    (client,) = synth.of_type("AWS::Cognito::UserPoolClient").values()
+    assert client["Properties"]["GenerateSecret"] is False
+    # A user can never give themselves another tenant or role.
+    assert not any(a.startswith("custom:") for a in client["Properties"]["WriteAttributes"])
+
+
+def test_outputs_name_what_a_deployment_needs(synth: Synth) -> None:
+    outputs = synth.template.to_json()["Outputs"]
+    assert {"ApiUrl", "TableName", "RawBucketName", "UserPoolId"} <= outputs.keys()
+    assert outputs["TableName"]["Value"] == {"Ref": synth.logical_id(synth.stack.storage.table)}
+
+
+def _asset_dir(synth: Synth, layer_or_function: Any, code_key: str) -> Path:
+    code = synth.props(layer_or_function)[code_key]
+    asset_hash = code["S3Key"].removesuffix(".zip")
+    return synth.outdir / f"asset.{asset_hash}"
+
+
+def test_assets_ship_the_code_without_bytecode(synth: Synth) -> None:
+    relance = _asset_dir(synth, synth.stack.layers.relance, "Content")
+    assert (relance / "python" / "relance" / "store" / "schema.py").is_file()
+    deps = _asset_dir(synth, synth.stack.layers.deps, "Content")
+    assert list(deps.glob("python/pydantic_core/*.cpython-311-aarch64-linux-gnu.so"))
+    assert not (deps / "python" / "pyodbc").exists()
+    assert not list(deps.glob("python/pyodbc*"))
+    ingest = _asset_dir(synth, synth.stack.api.ingest_function, "Code")
+    assert (ingest / "handler.py").is_file()
+    for asset in (relance, ingest):
+        assert not list(asset.rglob("__pycache__"))
+
+
+def test_deps_layer_build_is_cached_by_its_inputs() -> None:
+    first = build_deps_layer.build()
+    assert build_deps_layer.is_current()
+    assert build_deps_layer.build() == first == build_deps_layer.inputs_hash()
+    assert not any(r.lower().startswith("pyodbc") for r in build_deps_layer.requirements())
