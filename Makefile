@@ -49,7 +49,8 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 typecheck: setup
-	$(VENV)/bin/mypy layers/relance/python/relance functions local $(wildcard bench infra)
+	$(VENV)/bin/mypy layers/relance/python/relance functions local bench
+	$(VENV)/bin/mypy infra
 
 unit: setup
 	PYTHONPATH=. $(PY) -m pytest -q tests/unit

@@ -13,6 +13,7 @@ import base64
 import importlib.util
 import json
 import queue
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -74,6 +75,7 @@ class FunctionPool:
         spec = importlib.util.spec_from_file_location(f"_fn_{self.function}_{index}", path)
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # pydantic resolves annotations through it
         spec.loader.exec_module(module)
         return module
 

@@ -239,4 +239,4 @@ def test_customer_card_items_come_in_one_query(store: Any, tenant: Any) -> None:
     customer = Customer(company="BIJOU", number="C1", name="Bijouterie Martin")
     store.write_records(tenant.id, [customer, line(1, "10"), line(2, "5", customer="C2")])
     items = store.customer_items(tenant.id, "BIJOU", "C1")
-    assert sorted(i["type"] for i in items) == ["customer", "ledger_line"]
+    assert sorted(i["item_type"] for i in items) == ["customer", "ledger_line"]

@@ -235,7 +235,7 @@ class IngestService:
         return compare(sage, self.relance_aged_balance(tenant, sage.company, sage.as_of))
 
 
-_KEY_ATTRIBUTES = {"PK", "SK", "GSI1PK", "GSI1SK", "type"}
+_KEY_ATTRIBUTES = {"PK", "SK", "GSI1PK", "GSI1SK", "item_type"}
 
 
 def _check_records_belong(batch: RecordsBatch) -> None:

@@ -121,7 +121,7 @@ class SyncStore:
                 SORT_KEY: "CONNECTOR",
                 GSI1_PK: f"{keys.tenant_pk(tenant)}#CONNECTORS",
                 GSI1_SK: key_id,
-                "type": "connector",
+                "item_type": "connector",
                 "tenant": tenant,
                 "secret": secret,
                 "name": name,
@@ -139,7 +139,7 @@ class SyncStore:
                 {
                     PARTITION_KEY: keys.tenant_pk(tenant),
                     SORT_KEY: f"COMPANY#{company}",
-                    "type": "company",
+                    "item_type": "company",
                     "code": company,
                 }
             )
@@ -154,7 +154,7 @@ class SyncStore:
         item = to_item(fields)
         item[PARTITION_KEY] = {"S": keys.company_pk(tenant, record.company)}
         item[SORT_KEY] = {"S": sk}
-        item["type"] = {"S": record.entity}
+        item["item_type"] = {"S": record.entity}
         if record.entity in keys.CUSTOMER_BOUND:
             customer = str(getattr(record, "customer", None) or getattr(record, "number", ""))
             item[GSI1_PK] = {"S": keys.customer_gsi1pk(tenant, record.company, customer)}
@@ -219,7 +219,7 @@ class SyncStore:
                 {
                     PARTITION_KEY: keys.sync_pk(tenant),
                     SORT_KEY: f"BATCH#{batch_id}",
-                    "type": "batch",
+                    "item_type": "batch",
                     "run_id": run_id,
                     "written": written,
                     "stored_at": now,
@@ -242,7 +242,7 @@ class SyncStore:
                 SORT_KEY: f"RUN#{run['run_id']}",
                 GSI1_PK: keys.runs_gsi1pk(tenant),
                 GSI1_SK: f"{run['started_at']}#{run['run_id']}",
-                "type": "sync_run",
+                "item_type": "sync_run",
                 **run,
             }
         )
@@ -260,7 +260,7 @@ class SyncStore:
             {
                 PARTITION_KEY: keys.sync_pk(tenant),
                 SORT_KEY: f"WATERMARK#{company}#{entity}",
-                "type": "watermark",
+                "item_type": "watermark",
                 "company": company,
                 "entity": entity,
                 "value": value,
@@ -279,7 +279,7 @@ class SyncStore:
             {
                 PARTITION_KEY: keys.sync_pk(tenant),
                 SORT_KEY: "REQUEST",
-                "type": "sync_request",
+                "item_type": "sync_request",
                 **request,
             }
         )
@@ -309,7 +309,7 @@ class SyncStore:
                 SORT_KEY: f"CONTROL#{run_id}#{company}",
                 GSI1_PK: keys.controls_gsi1pk(tenant, company),
                 GSI1_SK: f"{report['as_of']}#{run_id}",
-                "type": "control",
+                "item_type": "control",
                 "run_id": run_id,
                 "report": report,
             }
@@ -324,5 +324,5 @@ class SyncStore:
 
 def _public(values: dict[str, Any]) -> dict[str, Any]:
     """An item without its key attributes, as the API shows it."""
-    hidden = {PARTITION_KEY, SORT_KEY, GSI1_PK, GSI1_SK, TTL_ATTRIBUTE, "type"}
+    hidden = {PARTITION_KEY, SORT_KEY, GSI1_PK, GSI1_SK, TTL_ATTRIBUTE, "item_type"}
     return {k: v for k, v in values.items() if k not in hidden}

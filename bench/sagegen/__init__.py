@@ -1,0 +1,1 @@
+"""Synthetic Sage 100 bases (SQLite) for tests, the demo and benchmarks."""

@@ -1,0 +1,158 @@
+"""`make demo`: the main job on the local stand-ins, from an empty machine to a served API.
+
+1. start DynamoDB Local (data kept on disk under .local/) and moto;
+2. create the table and the raw-batch bucket from the same definitions as the CDK app;
+3. generate a demo Sage 100 tenant (two companies) as SQLite files read through ODBC;
+4. register the demo tenant's relay connector and write the relay's configuration;
+5. serve the API on 127.0.0.1 and run the relay's full sync through it;
+6. print the aged-balance control, then keep serving (and honour sync requests) until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.numbers import format_currency
+from bench.sagegen.generate import generate_tenant
+from relance.auth.tokens import LocalKeys
+from relance.relay.cli import run_loop
+from relance.relay.config import load_config
+from relance.relay.runner import run_sync
+from relance.store.dynamo import SyncStore
+from rich.console import Console
+from rich.table import Table
+
+from local import standins
+from local.devserver import LocalApi, make_server, serve_in_background
+
+ROOT = Path(__file__).resolve().parent.parent
+HOME = ROOT / ".local"
+TABLE, BUCKET = "relance", "relance-raw-batches"
+TENANT, KEY_ID = "demo", "demo-relay"
+COMPANIES = {"BIJOU": (150, 5000), "ATELIER": (150, 5000)}
+SEED = 2026
+console = Console()
+
+
+def _secret() -> str:
+    path = HOME / "relay" / "secret"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _sage_files(as_of: date) -> dict[str, Path]:
+    folder = HOME / "sage" / as_of.isoformat()
+    files = {code: folder / f"{code}.db" for code in COMPANIES}
+    if all(f.exists() for f in files.values()):
+        return files
+    console.print(f"Generating the demo Sage 100 companies in {folder} …")
+    return generate_tenant(folder, COMPANIES, as_of=as_of, seed=SEED)
+
+
+def _relay_config(api_url: str, files: dict[str, Path]) -> Path:
+    companies = "\n".join(
+        f'[[companies]]\ncode = "{code}"\ndialect = "sqlite"\n'
+        f'connection_string = "DRIVER={{SQLite3}};Database={path}"\n'
+        for code, path in files.items()
+    )
+    config = HOME / "relay" / "relay.toml"
+    config.write_text(
+        f'api_url = "{api_url}"\nkey_id = "{KEY_ID}"\nsecret_env = "RELANCE_RELAY_SECRET"\n'
+        f'state_dir = "state"\npoll_interval_s = 5\n\n{companies}'
+    )
+    return config
+
+
+def _print_control(report: dict[str, Any]) -> bool:
+    table = Table(title="Contrôle de la balance âgée / aged-balance control (Sage vs Relance)")
+    table.add_column("Société")
+    for label in ("Non échu", "1-30 j", "31-60 j", "61-90 j", "> 90 j", "Total", "Écarts"):
+        table.add_column(label, justify="right")
+    buckets = ("not_due", "d1_30", "d31_60", "d61_90", "over_90", "total")
+    all_match = True
+    for company in report.get("companies", []):
+        control = company.get("control") or {}
+        sage, relance = control.get("sage_total", {}), control.get("relance_total", {})
+        all_match &= bool(control.get("matches"))
+        gaps = str(control.get("difference_count", "?"))
+        table.add_row(f"{company['company']} · Sage", *[_eur(sage.get(b)) for b in buckets], gaps)
+        table.add_row("        · Relance", *[_eur(relance.get(b)) for b in buckets], "")
+    console.print(table)
+    return all_match
+
+
+def _eur(amount: Any) -> str:
+    return format_currency(Decimal(str(amount or 0)), "EUR", locale="fr_FR")
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    # The edge of the system: the domain gets the date as a parameter.
+    as_of = datetime.now(ZoneInfo("Europe/Paris")).date()
+    port = int(os.environ.get("RELANCE_PORT", "8080"))
+    running = standins.start(data_dir=HOME / "dynamodb")
+    running.apply_env()
+    os.environ.update(
+        {
+            "RELANCE_TABLE": TABLE,
+            "RELANCE_RAW_BUCKET": BUCKET,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "RELANCE_RELAY_SECRET": _secret(),
+        }
+    )
+    try:
+        standins.ensure_resources(running, TABLE, [BUCKET])
+        SyncStore(TABLE).put_connector(TENANT, KEY_ID, _secret(), "demo relay")
+        keys = LocalKeys(HOME / "keys")
+        server = make_server(LocalApi(keys), port=port)
+        serve_in_background(server)
+        api_url = f"http://127.0.0.1:{port}"
+        config = load_config(_relay_config(api_url, _sage_files(as_of)))
+        console.print(f"Relay: full sync of {', '.join(COMPANIES)} through {api_url} …")
+        summary = run_sync(config, mode="full", as_of=as_of, restart=True)
+        lines = sum(c.get("ledger_line", 0) for c in summary.records_sent.values())
+        console.print(f"Run {summary.run_id}: {lines} open ledger lines synced.")
+        matches = _print_control(summary.report)
+        console.print(
+            "[green]Sage and Relance agree to the cent.[/]"
+            if matches
+            else "[red]Differences found: see the control report.[/]"
+        )
+        token = keys.issue(
+            tenant=TENANT,
+            role="admin",
+            user_id="demo-admin",
+            email="admin@demo.relance.fr",
+            now=datetime.now(UTC),
+        )
+        console.print(
+            f"\nAPI on {api_url} — try:\n  curl -H 'Authorization: Bearer {token}' "
+            f"{api_url}/controls/aged-balance\nCtrl-C to stop."
+        )
+        # The relay's resident loop, as on a client's server: sync on demand (POST
+        # /sync-requests) and on schedule.
+        signal.signal(signal.SIGTERM, _interrupt)
+        run_loop(config)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        console.print("Stopping the stand-ins …")
+        running.stop()
+
+
+if __name__ == "__main__":
+    main()
