@@ -603,6 +603,9 @@ class _Builder:
 
     def __init__(self, company: str, as_of: date, target: int, rng: random.Random) -> None:
         self.company, self.as_of, self.target, self.rng = company, as_of, target, rng
+        # Minimum chance an invoice is still unpaid: 0 for a realistic ledger; the sync
+        # benchmark raises it to push a large open ledger through the relay.
+        self.unpaid_share = 0.0
         self.cur_start = date(as_of.year, 1, 1)
         self.prev_start = date(as_of.year - 1, 1, 1)
         self.start = max(as_of - timedelta(days=545), self.prev_start)
@@ -974,7 +977,7 @@ class _Builder:
             inv = self.invoice(c, day, money, None, placeholder=self.rng.choice(PLACEHOLDERS))
         else:
             inv = self.invoice(c, day, money, due)
-        if self.rng.random() < _open_probability((self.as_of - due).days):
+        if self.rng.random() < max(_open_probability((self.as_of - due).days), self.unpaid_share):
             self.open_outcome(c, inv, money)
             return
         pay_day = max(due + timedelta(days=self.rng.randint(-25, 25)), day + timedelta(days=1))
@@ -1313,7 +1316,14 @@ def write_tables(path: Path, tables: Mapping[str, Sequence[tuple[object, ...]]])
 
 
 def generate_company(
-    path: Path, company: str, *, customers: int, lines: int, as_of: date, seed: int
+    path: Path,
+    company: str,
+    *,
+    customers: int,
+    lines: int,
+    as_of: date,
+    seed: int,
+    unpaid_share: float = 0.0,
 ) -> GeneratedCompany:
     """Write one Sage company to `path` (replaced if it exists). Deterministic per seed.
 
@@ -1324,6 +1334,7 @@ def generate_company(
     if customers < MIN_CUSTOMERS:
         raise ValueError(f"customers must be >= {MIN_CUSTOMERS}")
     b = _Builder(company, as_of, lines, random.Random(seed))
+    b.unpaid_share = unpaid_share
     order = b.make_customers(customers)
     b.make_suppliers(max(3, customers // 10))
     pool, foreign, dormant = b.assign_roles(order)
@@ -1361,7 +1372,11 @@ def company_seed(seed: int, company: str) -> int:
 
 
 def generate_tenant(
-    directory: Path, companies: Mapping[str, tuple[int, int]], as_of: date, seed: int
+    directory: Path,
+    companies: Mapping[str, tuple[int, int]],
+    as_of: date,
+    seed: int,
+    unpaid_share: float = 0.0,
 ) -> dict[str, Path]:
     """One file per company: {"BIJOU": (customers, lines), ...} -> {"BIJOU": DIR/BIJOU.db}."""
     paths: dict[str, Path] = {}
@@ -1374,6 +1389,7 @@ def generate_tenant(
             lines=lines,
             as_of=as_of,
             seed=company_seed(seed, company),
+            unpaid_share=unpaid_share,
         )
         paths[company] = path
     return paths

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -173,10 +174,7 @@ class _Run:
                 run_id=self.state.run_id, company=code, entity=name, seq=seq, records=chunk
             )
 
-        for batch, chunk, body in pack(
-            rows, build, first_seq=ep.seq, max_items=MAX_RECORDS_PER_BATCH, max_bytes=self.max_bytes
-        ):
-            self.client.send_batch(batch, body)
+        def acknowledged(batch: RecordsBatch, chunk: list[SyncRecord]) -> None:
             ep.seq = batch.seq + 1
             ep.last_key = sage.resume_key(chunk[-1])
             ep.records_sent += len(chunk)
@@ -186,6 +184,23 @@ class _Run:
                     ep.max_modified = modified
             self.store.save(self.state)
             self.progress.advanced(len(chunk))
+
+        # One batch in flight while the next is read and packed: Sage reading and the
+        # server's writing overlap. Acknowledgements are still taken in order, so the state
+        # file only ever records a prefix of what the server holds.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-send") as sender:
+            in_flight: tuple[Future[Any], RecordsBatch, list[SyncRecord]] | None = None
+            for batch, chunk, body in pack(
+                rows, build, first_seq=ep.seq, max_items=MAX_RECORDS_PER_BATCH,
+                max_bytes=self.max_bytes,
+            ):  # fmt: skip
+                if in_flight is not None:
+                    in_flight[0].result()
+                    acknowledged(in_flight[1], in_flight[2])
+                in_flight = (sender.submit(self.client.send_batch, batch, body), batch, chunk)
+            if in_flight is not None:
+                in_flight[0].result()
+                acknowledged(in_flight[1], in_flight[2])
         ep.phase, ep.seq, ep.last_key = "keys", 0, None
         self.store.save(self.state)
 
