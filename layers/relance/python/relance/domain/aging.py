@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
-
-from relance.domain.records import LedgerLine
 
 Bucket = Literal["not_due", "d1_30", "d31_60", "d61_90", "over_90"]
 BUCKETS: tuple[Bucket, ...] = ("not_due", "d1_30", "d31_60", "d61_90", "over_90")
@@ -74,7 +72,28 @@ class AgedBalance(BaseModel):
         return total
 
 
-def aged_balance(company: str, lines: Iterable[LedgerLine], as_of: date) -> AgedBalance:
+class Ageable(Protocol):
+    """What aging needs of an open item (a LedgerLine has it)."""
+
+    @property
+    def customer(self) -> str: ...
+
+    @property
+    def aging_date(self) -> date: ...
+
+    @property
+    def amount(self) -> Decimal: ...
+
+
+class AgingFact(NamedTuple):
+    """The three facts aging reads, without the rest of the line (cheap bulk reads)."""
+
+    customer: str
+    aging_date: date
+    amount: Decimal
+
+
+def aged_balance(company: str, lines: Iterable[Ageable], as_of: date) -> AgedBalance:
     """Relance's aged balance of one company from its open ledger lines."""
     balance = AgedBalance(company=company, as_of=as_of)
     for line in lines:

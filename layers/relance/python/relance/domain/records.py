@@ -142,7 +142,7 @@ class LedgerLine(_Record):
     """One open customer line of F_ECRITUREC. Amounts are signed: debit +, credit -."""
 
     entity: Literal["ledger_line"] = "ledger_line"
-    entry_number: int  # EC_No
+    entry_number: int = Field(ge=0)  # EC_No (key ranges in the store rely on digits only)
     journal: Code  # JO_Num
     accounting_date: date  # JM_Date + EC_Jour - 1
     piece: Text = ""  # EC_Piece

@@ -212,15 +212,25 @@ class IngestService:
         key_sets: dict[tuple[str, str], set[str]],
     ) -> dict[str, Any]:
         deleted: dict[str, int] = {}
+        lines = dict(self.store.line_aging_facts(tenant, result.company))
         for entity in result.key_batches:
             present = key_sets[(result.company, entity)]
-            gone = self.store.record_keys(tenant, result.company, entity) - present
+            held = (
+                set(lines)
+                if entity == "ledger_line"
+                else self.store.record_keys(tenant, result.company, entity)
+            )
+            gone = held - present
             deleted[entity] = self.store.delete_records(tenant, result.company, entity, gone)
+            if entity == "ledger_line":
+                for key in gone:
+                    del lines[key]
         for entity, mark in result.watermarks.items():
             self.store.put_watermark(tenant, result.company, entity, mark)
         summary: dict[str, Any] = {"company": result.company, "deleted": deleted}
         if result.sage_aged_balance is not None:
-            report = self.control(tenant, result.sage_aged_balance)
+            sage = result.sage_aged_balance
+            report = compare(sage, aged_balance(sage.company, lines.values(), sage.as_of))
             stored = report_to_json(report)
             self.store.put_control(tenant, finish.run_id, result.company, stored)
             summary["control"] = stored
@@ -228,11 +238,8 @@ class IngestService:
 
     # -- aged-balance control --------------------------------------------------------------
     def relance_aged_balance(self, tenant: str, company: str, as_of: date) -> AgedBalance:
-        lines = self.store.records(tenant, company, "ledger_line")
-        return aged_balance(company, lines, as_of)
-
-    def control(self, tenant: str, sage: AgedBalance) -> ControlReport:
-        return compare(sage, self.relance_aged_balance(tenant, sage.company, sage.as_of))
+        facts = (fact for _, fact in self.store.line_aging_facts(tenant, company))
+        return aged_balance(company, facts, as_of)
 
 
 _KEY_ATTRIBUTES = {"PK", "SK", "GSI1PK", "GSI1SK", "item_type"}
