@@ -28,17 +28,17 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+
+from bench.sagegen.generate import generate_tenant
+from bench.sagegen.mutate import apply_changes
+from local import standins
+from local.devserver import LocalApi, make_server, serve_in_background
 from relance.auth.tokens import LocalKeys
 from relance.sage.dialect import Dialect
 from relance.sage.extract import connect, extract
 from relance.sage.queries import entity_names
 from relance.sage.settings import SyncSettings
 from relance.store.dynamo import BATCH_WRITE_LIMIT, WRITE_CONCURRENCY, SyncStore
-
-from bench.sagegen.generate import generate_tenant
-from bench.sagegen.mutate import apply_changes
-from local import standins
-from local.devserver import LocalApi, make_server, serve_in_background
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / ".data"

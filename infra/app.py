@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import build_deps_layer
+
 from relance_infra.stack import build_app
 
 

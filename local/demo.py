@@ -20,17 +20,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency
+from rich.console import Console
+from rich.table import Table
+
 from bench.sagegen.generate import generate_tenant
+from local import standins
+from local.devserver import LocalApi, make_server, serve_in_background
 from relance.auth.tokens import LocalKeys
 from relance.relay.cli import run_loop
 from relance.relay.config import load_config
 from relance.relay.runner import run_sync
 from relance.store.dynamo import SyncStore
-from rich.console import Console
-from rich.table import Table
-
-from local import standins
-from local.devserver import LocalApi, make_server, serve_in_background
 
 ROOT = Path(__file__).resolve().parent.parent
 HOME = ROOT / ".local"

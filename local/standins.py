@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
+
 from relance.store.schema import TTL_ATTRIBUTE, create_table_request
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
+
 from relance.api.http import install_error_handlers, json_response, logger, tracer
 from relance.auth.identity import Identity, identity_from_claims
 from relance.services.errors import NotFound

@@ -12,6 +12,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter
+
 from relance.api.http import install_error_handlers, json_response, logger, raw_body, tracer
 from relance.services.wiring import ingest_service
 from relance.sync.protocol import Batch, RunFinish, RunStart, decode_body

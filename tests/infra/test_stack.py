@@ -20,6 +20,7 @@ sys.path.insert(0, str(REPO_ROOT / "infra"))
 import build_deps_layer  # noqa: E402
 from aws_cdk.assertions import Annotations, Match, Template  # noqa: E402
 from cdk_nag import AwsSolutionsChecks  # noqa: E402
+
 from relance.store import names, schema  # noqa: E402
 from relance.sync import signing  # noqa: E402
 from relance_infra import cdk_context  # noqa: E402

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
 from relance.domain.records import Customer, LedgerLine
 from relance.sync.protocol import RecordsBatch, RunFinish, RunStart, encode_body
 from relance.sync.signing import signed_headers

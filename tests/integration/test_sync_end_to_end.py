@@ -21,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from bench.sagegen.generate import generate_company
+from bench.sagegen.mutate import apply_changes
 from relance.relay.client import HttpResponse, urllib_transport
 from relance.relay.config import CompanyConfig, RelayConfig
 from relance.relay.runner import run_sync
@@ -28,9 +31,6 @@ from relance.sage.dialect import Dialect
 from relance.sage.extract import connect, extract
 from relance.sage.queries import entity_names
 from relance.sage.settings import SyncSettings
-
-from bench.sagegen.generate import generate_company
-from bench.sagegen.mutate import apply_changes
 
 pytestmark = pytest.mark.integration
 AS_OF = date(2026, 11, 23)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from relance.domain.aging import BUCKETS, aged_balance, bucket_for
 from relance.domain.control import compare
 from relance.domain.records import LedgerLine

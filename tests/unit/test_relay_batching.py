@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
 from relance.domain.records import LedgerLine
 from relance.relay.runner import BatchTooLarge, pack
 from relance.sync.protocol import (

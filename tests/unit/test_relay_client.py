@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
 from relance.relay.client import RelayClient, RelayError, RetryPolicy
 from relance.sync.protocol import RunStart, decode_body
 from relance.sync.signing import (

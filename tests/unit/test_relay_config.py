@@ -6,6 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+
 from relance.relay.cli import main
 from relance.relay.config import ConfigError, Schedule, load_config
 

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from bench.sagegen.generate import generate_company
 from relance.relay.cli import main, run_loop
 from relance.relay.client import RelayError, RetryPolicy
 from relance.relay.config import CompanyConfig, RelayConfig
@@ -30,8 +32,6 @@ from relance.sage import extract as sage
 from relance.sage.settings import SyncSettings
 from relance.sync.protocol import decode_body
 from relance.sync.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
-
-from bench.sagegen.generate import generate_company
 
 SECRET = "relay-test-secret"
 AS_OF = date(2024, 6, 30)
@@ -314,8 +314,9 @@ def test_progress_log_lines(api, company_db, tmp_path) -> None:
 
 
 def test_progress_on_a_terminal(api, company_db, tmp_path) -> None:
-    from relance.relay.progress import RichProgress
     from rich.console import Console
+
+    from relance.relay.progress import RichProgress
 
     url, _ = api
     out = io.StringIO()

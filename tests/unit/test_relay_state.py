@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from relance.domain.aging import AgedBalance, BucketAmounts
 from relance.relay.runner import watermark
 from relance.relay.state import STATE_FILE, CompanyProgress, EntityProgress, RunState, StateStore

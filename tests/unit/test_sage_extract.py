@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from bench.sagegen import schema
 from relance.domain.aging import BUCKETS, aged_balance
 from relance.domain.control import compare
 from relance.domain.records import Contact, Customer, LedgerLine
 from relance.sage import extract as sage
 from relance.sage.settings import SyncSettings
-
-from bench.sagegen import schema
 
 AS_OF = date(2024, 6, 30)
 DEFAULT = SyncSettings()

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from relance.store.codec import from_item, to_item
 from relance.sync.protocol import RecordsBatch, decode_body, encode_body
 from relance.sync.signing import SignatureError, sign, verify

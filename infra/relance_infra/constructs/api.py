@@ -15,9 +15,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct
+
 from relance.store import names
 from relance.sync import signing
-
 from relance_infra.constructs import acknowledge, arn_token
 from relance_infra.constructs.layers import ARCHITECTURE, RUNTIME, Layers
 

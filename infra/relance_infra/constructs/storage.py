@@ -6,8 +6,8 @@ import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
-from relance.store import schema
 
+from relance.store import schema
 from relance_infra.constructs import acknowledge
 
 # Raw batches are kept for replay and audit of a sync, not as the system of record.
