@@ -33,6 +33,7 @@ from bench.sagegen.generate import generate_tenant
 from bench.sagegen.mutate import apply_changes
 from local import standins
 from local.devserver import LocalApi, make_server, serve_in_background
+from local.relayconf import write_sqlite_relay_config
 from relance.auth.tokens import LocalKeys
 from relance.sage.dialect import Dialect
 from relance.sage.extract import connect, extract
@@ -64,20 +65,6 @@ class WriteCounter:
     @property
     def writes(self) -> int:
         return sum(n for op, n in self.calls.items() if op in WRITE_OPERATIONS)
-
-
-def relay_toml(folder: Path, api_url: str, key_id: str, files: dict[str, Path]) -> Path:
-    companies = "\n".join(
-        f'[[companies]]\ncode = "{code}"\ndialect = "sqlite"\n'
-        f'connection_string = "DRIVER={{SQLite3}};Database={path}"\n'
-        for code, path in files.items()
-    )
-    path = folder / "relay.toml"
-    path.write_text(
-        f'api_url = "{api_url}"\nkey_id = "{key_id}"\nsecret_env = "BENCH_RELAY_SECRET"\n'
-        f'state_dir = "state"\n\n{companies}'
-    )
-    return path
 
 
 def run_relay(config: Path, mode: str, secret: str) -> tuple[float, int]:
@@ -186,8 +173,12 @@ def measure(
     store.put_connector("bench", "bench-relay", "bench-secret", "bench relay")
     server = make_server(LocalApi(LocalKeys(DATA / "keys"), pool_size=2))
     serve_in_background(server)
-    config = relay_toml(
-        folder, f"http://127.0.0.1:{server.server_address[1]}", "bench-relay", files
+    config = write_sqlite_relay_config(
+        folder / "relay.toml",
+        api_url=f"http://127.0.0.1:{server.server_address[1]}",
+        key_id="bench-relay",
+        secret_env="BENCH_RELAY_SECRET",
+        files=files,
     )
 
     print("Full sync, end to end …", flush=True)

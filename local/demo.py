@@ -26,6 +26,7 @@ from rich.table import Table
 from bench.sagegen.generate import generate_tenant
 from local import standins
 from local.devserver import LocalApi, make_server, serve_in_background
+from local.relayconf import write_sqlite_relay_config
 from relance.auth.tokens import LocalKeys
 from relance.relay.cli import run_loop
 from relance.relay.config import load_config
@@ -57,20 +58,6 @@ def _sage_files(as_of: date) -> dict[str, Path]:
         return files
     console.print(f"Generating the demo Sage 100 companies in {folder} …")
     return generate_tenant(folder, COMPANIES, as_of=as_of, seed=SEED)
-
-
-def _relay_config(api_url: str, files: dict[str, Path]) -> Path:
-    companies = "\n".join(
-        f'[[companies]]\ncode = "{code}"\ndialect = "sqlite"\n'
-        f'connection_string = "DRIVER={{SQLite3}};Database={path}"\n'
-        for code, path in files.items()
-    )
-    config = HOME / "relay" / "relay.toml"
-    config.write_text(
-        f'api_url = "{api_url}"\nkey_id = "{KEY_ID}"\nsecret_env = "RELANCE_RELAY_SECRET"\n'
-        f'state_dir = "state"\npoll_interval_s = 5\n\n{companies}'
-    )
-    return config
 
 
 def _print_control(report: dict[str, Any]) -> bool:
@@ -121,7 +108,15 @@ def main() -> None:
         server = make_server(LocalApi(keys), port=port)
         serve_in_background(server)
         api_url = f"http://127.0.0.1:{port}"
-        config = load_config(_relay_config(api_url, _sage_files(as_of)))
+        config_file = write_sqlite_relay_config(
+            HOME / "relay" / "relay.toml",
+            api_url=api_url,
+            key_id=KEY_ID,
+            secret_env="RELANCE_RELAY_SECRET",
+            files=_sage_files(as_of),
+            poll_interval_s=5,
+        )
+        config = load_config(config_file)
         console.print(f"Relay: full sync of {', '.join(COMPANIES)} through {api_url} …")
         summary = run_sync(config, mode="full", as_of=as_of, restart=True)
         lines = sum(c.get("ledger_line", 0) for c in summary.records_sent.values())

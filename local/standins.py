@@ -7,8 +7,10 @@ AWS_ENDPOINT_URL_DYNAMODB, so the production code has no "if local" branch.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import glob
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -94,6 +96,13 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], what: str, timeout_s: fl
     raise StandinError(f"{what} did not answer on {url} within {timeout_s:.0f} s")
 
 
+def _die_with_parent() -> None:
+    """Linux: the stand-in gets SIGTERM when the process that started it dies, however it
+    dies, so a killed demo or test run never leaves servers holding ports."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def start_dynamodb(port: int, data_dir: Path | None, log: Path) -> subprocess.Popen[bytes]:
     """DynamoDB Local: in memory for tests, on disk (data_dir) for the demo."""
     jar = dynamodb_local_jar()
@@ -111,13 +120,17 @@ def start_dynamodb(port: int, data_dir: Path | None, log: Path) -> subprocess.Po
         "-sharedDb",
     ]
     with log.open("ab") as out:
-        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=jar.parent)
+        return subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, cwd=jar.parent, preexec_fn=_die_with_parent
+        )
 
 
 def start_moto(port: int, log: Path) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
     with log.open("ab") as out:
-        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+        )
 
 
 def start(

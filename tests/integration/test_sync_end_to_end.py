@@ -24,6 +24,7 @@ import pytest
 
 from bench.sagegen.generate import generate_company
 from bench.sagegen.mutate import apply_changes
+from local.relayconf import write_sqlite_relay_config
 from relance.relay.client import HttpResponse, urllib_transport
 from relance.relay.config import CompanyConfig, RelayConfig
 from relance.relay.runner import run_sync
@@ -196,15 +197,13 @@ def test_a_relay_killed_mid_sync_resumes_and_ends_with_the_exact_data(
 ) -> None:
     tenant = new_tenant()
     state = tmp_path / "state"
-    companies = "\n".join(
-        f'[[companies]]\ncode = "{c}"\ndialect = "sqlite"\n'
-        f'connection_string = "DRIVER={{SQLite3}};Database={p}"\n'
-        for c, p in source.items()
-    )
-    config_file = tmp_path / "relay.toml"
-    config_file.write_text(
-        f'api_url = "{api_url}"\nkey_id = "{tenant.key_id}"\nsecret_env = "TEST_RELAY_SECRET"\n'
-        f'state_dir = "{state}"\n\n{companies}'
+    config_file = write_sqlite_relay_config(
+        tmp_path / "relay.toml",
+        api_url=api_url,
+        key_id=tenant.key_id,
+        secret_env="TEST_RELAY_SECRET",
+        files=source,
+        state_dir=state,
     )
     env = {**os.environ, "TEST_RELAY_SECRET": tenant.secret, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "relance.relay.cli", "sync", "--config", str(config_file)]
