@@ -39,11 +39,11 @@ class Route:
     user_auth: bool  # True: Cognito-style JWT required, as API Gateway's authorizer does
 
 
+# First match wins: the relay's signed routes, then every user route (as the CDK app's
+# Cognito-authorized methods all go to the api function).
 ROUTES = (
     Route("/relay/", "ingest", user_auth=False),
-    Route("/sync-requests", "api", user_auth=True),
-    Route("/sync-runs", "api", user_auth=True),
-    Route("/controls/", "api", user_auth=True),
+    Route("/", "api", user_auth=True),
 )
 
 

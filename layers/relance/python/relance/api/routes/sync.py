@@ -1,0 +1,59 @@
+"""Sync routes for users: ask for a sync, see past runs, read the aged-balance control."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import BaseModel, ConfigDict
+
+from relance.api.caller import caller
+from relance.api.http import json_response
+from relance.services.errors import NotFound
+from relance.services.wiring import ingest_service
+
+router = Router()
+
+
+class SyncRequestBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mode: Literal["full", "incremental"] = "incremental"
+
+
+@router.post("/sync-requests")
+def request_sync() -> Any:
+    me = caller(router)
+    me.require("user")
+    body = SyncRequestBody.model_validate(router.current_event.json_body or {})
+    request = ingest_service().request_sync(me.tenant, body.mode, me.user_id, datetime.now(UTC))
+    return json_response(202, request)
+
+
+@router.get("/sync-runs")
+def list_runs() -> Any:
+    me = caller(router)
+    return json_response(200, {"runs": ingest_service().store.list_runs(me.tenant)})
+
+
+@router.get("/controls/aged-balance")
+def aged_balance_control() -> Any:
+    """The latest aged-balance control of each company (or of ?company=CODE)."""
+    me = caller(router)
+    store = ingest_service().store
+    companies = store.list_companies(me.tenant)
+    wanted = router.current_event.get_query_string_value("company")
+    if wanted:
+        companies = [c for c in companies if c == wanted]
+    controls = []
+    for company in companies:
+        latest = store.latest_control(me.tenant, company)
+        if latest is not None:
+            controls.append({"run_id": latest["run_id"], **latest["report"]})
+    if wanted and not controls:
+        raise NotFound(
+            "no_control",
+            f"No aged-balance control for company {wanted} yet: run a sync first.",
+            f"Aucun contrôle de balance âgée pour {wanted} : lancez d'abord une synchronisation.",
+        )
+    return json_response(200, {"controls": controls})
