@@ -210,6 +210,7 @@ def measure(
         "sync_lines_per_s": round(lines / full_s, 1),
         "sync_items_per_s": round(items / full_s, 1),
         "raw_batchwrite_sequential_items_per_s": round(items / raw_seq_s, 1),
+        "ratio_end_to_end_vs_raw_sequential": round(raw_seq_s / full_s, 3),
         # The limit: raw writes with the same concurrency the ingest uses.
         "raw_batchwrite_concurrency": WRITE_CONCURRENCY,
         "raw_batchwrite_s": round(raw_s, 2),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Any
 
@@ -166,9 +167,14 @@ class IngestService:
             for c in finish.companies
             for entity, n in c.key_batches.items()
         }
-        companies = [
-            self._finish_company(tenant, finish, result, key_sets) for result in finish.companies
-        ]
+        # Companies are independent partitions: finish them side by side.
+        with ThreadPoolExecutor(len(finish.companies), thread_name_prefix="finish") as pool:
+            companies = list(
+                pool.map(
+                    lambda result: self._finish_company(tenant, finish, result, key_sets),
+                    finish.companies,
+                )
+            )
         markers = self.store.batch_markers(tenant, finish.run_id)
         result = {
             "run_id": finish.run_id,
