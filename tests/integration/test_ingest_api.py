@@ -192,6 +192,10 @@ def test_malformed_batches_get_a_clear_4xx_and_write_nothing(
     )
     assert answer["error"]["details"][0]["where"].endswith("records.1.ledger_line.amount")
     assert stored_lines(store, tenant) == []
+    # A batch the run refused is kept on the run, for the sync history screen.
+    (run,) = store.list_runs(tenant.id)
+    assert run["error_count"] == 1
+    assert run["errors"][0]["code"] == "record_mismatch"
 
 
 def test_a_batch_for_a_run_never_started_is_refused(api_url: str, tenant: Any) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from relance.domain.aging import AgedBalance, aged_balance
 from relance.domain.control import ControlReport, compare
-from relance.services.errors import Conflict, Invalid, NotFound, Unauthorized
+from relance.services.errors import Conflict, Invalid, NotFound, ServiceError, Unauthorized
 from relance.store.archive import BatchArchive
 from relance.store.dynamo import SyncStore
 from relance.sync import signing
@@ -128,6 +128,22 @@ class IngestService:
         if self.store.batch_seen(tenant, bid):
             return {"batch_id": bid, "status": "duplicate", "written": 0}
         run = self._open_run(tenant, batch.run_id)
+        try:
+            return self._store_new_batch(tenant, run, batch, raw_body, now)
+        except ServiceError as err:
+            error = {"batch_id": bid, "code": err.code, "message": err.message, "at": now}
+            self.store.record_run_error(tenant, batch.run_id, error)
+            raise
+
+    def _store_new_batch(
+        self,
+        tenant: str,
+        run: dict[str, Any],
+        batch: RecordsBatch | KeysBatch,
+        raw_body: bytes,
+        now: datetime,
+    ) -> dict[str, Any]:
+        bid = batch.batch_id
         if run["status"] != "running":
             raise Conflict(
                 "run_finished",

@@ -6,6 +6,7 @@ Every method takes the tenant explicitly, and every key it builds starts with it
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,7 @@ from relance.store.schema import GSI1, GSI1_PK, GSI1_SK, PARTITION_KEY, SORT_KEY
 BATCH_WRITE_LIMIT = 25
 WRITE_CONCURRENCY = 4  # parallel BatchWriteItem calls per batch (and query ranges per read)
 BATCH_MARKER_TTL = timedelta(days=35)
+MAX_RUN_ERRORS_KEPT = 50
 _META_FIELDS = {"company", "entity"}
 
 
@@ -294,6 +296,38 @@ class SyncStore:
 
     def get_run(self, tenant: str, run_id: str) -> dict[str, Any] | None:
         return self._get(keys.sync_pk(tenant), f"RUN#{run_id}")
+
+    def record_run_error(self, tenant: str, run_id: str, error: dict[str, Any]) -> None:
+        """Keep a refused batch's reason on its run (the first 50; all of them counted)."""
+        key = {PARTITION_KEY: {"S": keys.sync_pk(tenant)}, SORT_KEY: {"S": f"RUN#{run_id}"}}
+        counted = "error_count = if_not_exists(error_count, :zero) + :one"
+        values = {":zero": {"N": "0"}, ":one": {"N": "1"}}
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=key,
+                UpdateExpression=f"SET {counted}, errors = list_append("
+                "if_not_exists(errors, :none), :error)",
+                ConditionExpression="attribute_exists(PK) AND "
+                "(attribute_not_exists(errors) OR size(errors) < :max)",
+                ExpressionAttributeValues={
+                    **values,
+                    ":none": {"L": []},
+                    ":error": {"L": [{"M": to_item(error)}]},
+                    ":max": {"N": str(MAX_RUN_ERRORS_KEPT)},
+                },
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            with contextlib.suppress(ClientError):  # list full (or run gone): count only
+                self.client.update_item(
+                    TableName=self.table,
+                    Key=key,
+                    UpdateExpression=f"SET {counted}",
+                    ConditionExpression="attribute_exists(PK)",
+                    ExpressionAttributeValues=values,
+                )
 
     def list_runs(self, tenant: str, limit: int = 20) -> list[dict[str, Any]]:
         items = self._query(keys.runs_gsi1pk(tenant), index=GSI1, newest_first=True, limit=limit)
