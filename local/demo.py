@@ -39,7 +39,8 @@ TABLE, BUCKET = "relance", "relance-raw-batches"
 TENANT, KEY_ID = "demo", "demo-relay"
 COMPANIES = {"BIJOU": (150, 5000), "ATELIER": (150, 5000)}
 SEED = 2026
-console = Console()
+# Wide enough for the control table when the output is a log rather than a terminal.
+console = Console() if Console().is_terminal else Console(width=130)
 
 
 def _secret() -> str:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import itertools
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from relance.domain.aging import AgedBalance, aged_balance
+from relance.domain.aging import aged_balance
 from relance.domain.control import ControlReport, compare
 from relance.services.errors import Conflict, Invalid, NotFound, ServiceError, Unauthorized
 from relance.store.archive import BatchArchive
@@ -202,7 +202,7 @@ class IngestService:
         self.store.put_run(
             tenant,
             {
-                **{k: v for k, v in run.items() if k not in _KEY_ATTRIBUTES},
+                **run,
                 "status": "finished",
                 "finished_at": now.isoformat(),
                 "result": result,
@@ -257,14 +257,6 @@ class IngestService:
             self.store.put_control(tenant, finish.run_id, result.company, stored)
             summary["control"] = stored
         return summary
-
-    # -- aged-balance control --------------------------------------------------------------
-    def relance_aged_balance(self, tenant: str, company: str, as_of: date) -> AgedBalance:
-        facts = (fact for _, fact in self.store.line_aging_facts(tenant, company))
-        return aged_balance(company, facts, as_of)
-
-
-_KEY_ATTRIBUTES = {"PK", "SK", "GSI1PK", "GSI1SK", "item_type"}
 
 
 def _check_records_belong(batch: RecordsBatch) -> None:

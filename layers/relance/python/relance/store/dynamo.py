@@ -190,12 +190,10 @@ class SyncStore:
     def record_items(self, tenant: str, records: Iterable[SyncRecord]) -> list[dict[str, Any]]:
         return [self._record_item(tenant, r) for r in records]
 
-    def write_items(self, items: Sequence[dict[str, Any]]) -> int:
-        """Write ready-made items (overwrite: a record's key is its identity in Sage)."""
-        return self._batch_write([{"PutRequest": {"Item": item}} for item in items])
-
     def write_records(self, tenant: str, records: Iterable[SyncRecord]) -> int:
-        return self.write_items(self.record_items(tenant, records))
+        """Write records (overwrite: a record's key is its identity in Sage)."""
+        items = self.record_items(tenant, records)
+        return self._batch_write([{"PutRequest": {"Item": item}} for item in items])
 
     def record_keys(self, tenant: str, company: str, entity: str) -> set[str]:
         prefix = keys.entity_prefix(entity)
@@ -295,7 +293,8 @@ class SyncStore:
         )
 
     def get_run(self, tenant: str, run_id: str) -> dict[str, Any] | None:
-        return self._get(keys.sync_pk(tenant), f"RUN#{run_id}")
+        item = self._get(keys.sync_pk(tenant), f"RUN#{run_id}")
+        return _public(item) if item else None
 
     def record_run_error(self, tenant: str, run_id: str, error: dict[str, Any]) -> None:
         """Keep a refused batch's reason on its run (the first 50; all of them counted)."""
