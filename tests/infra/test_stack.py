@@ -7,6 +7,7 @@ so the assets are the real ones.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -360,3 +361,20 @@ def test_deps_layer_build_is_cached_by_its_inputs() -> None:
     assert build_deps_layer.is_current()
     assert build_deps_layer.build() == first == build_deps_layer.inputs_hash()
     assert not any(r.lower().startswith("pyodbc") for r in build_deps_layer.requirements())
+
+
+def _code_routes(module: str) -> set[tuple[str, str]]:
+    """(method, path) of every route a handler's resolver serves."""
+    import importlib
+
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    app = importlib.import_module(module).app
+    return {(r.method, r.openapi_path) for r in app._static_routes + app._dynamic_routes}
+
+
+def test_every_route_the_code_serves_is_deployed_with_the_right_function() -> None:
+    """A route added to a handler but not to the API (or the reverse) fails here."""
+    from relance_infra.constructs.api import RELAY_ROUTES, USER_ROUTES
+
+    assert _code_routes("functions.ingest.handler") == {(r.method, r.path) for r in RELAY_ROUTES}
+    assert _code_routes("functions.api.handler") == {(r.method, r.path) for r in USER_ROUTES}
