@@ -31,6 +31,8 @@ from relance.auth.tokens import LocalKeys
 from relance.relay.cli import run_loop
 from relance.relay.config import load_config
 from relance.relay.runner import run_sync
+from relance.services.users import seed_demo_users
+from relance.services.wiring import user_service
 from relance.store.dynamo import SyncStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +85,33 @@ def _eur(amount: Any) -> str:
     return format_currency(Decimal(str(amount or 0)), "EUR", locale="fr_FR")
 
 
+def _print_logins(keys: LocalKeys, api_url: str) -> None:
+    """The demo's users, each with a ready-to-use token (what Cognito would issue)."""
+    now = datetime.now(UTC)
+    table = Table(title="Connexions de démo / demo logins")
+    for column in ("Persona", "Nom", "Rôle", "E-mail"):
+        table.add_column(column)
+    tokens = []
+    for user in seed_demo_users(user_service(), TENANT, now):
+        table.add_row(user["persona"], user["display_name"], user["role"], user["email"])
+        token = keys.issue(
+            tenant=TENANT,
+            role=user["role"],
+            user_id=user["user_id"],
+            email=user["email"],
+            now=now,
+        )
+        tokens.append((user["persona"], token))
+    console.print(table)
+    tokens_file = HOME / "demo-tokens.txt"
+    tokens_file.write_text("".join(f"{persona}\t{token}\n" for persona, token in tokens))
+    admin_token = tokens[0][1]
+    console.print(
+        f"Tokens (12 h) in {tokens_file}. Try:\n  curl -H 'Authorization: Bearer "
+        f"{admin_token}' {api_url}/users"
+    )
+
+
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
@@ -128,17 +157,8 @@ def main() -> None:
             if matches
             else "[red]Differences found: see the control report.[/]"
         )
-        token = keys.issue(
-            tenant=TENANT,
-            role="admin",
-            user_id="demo-admin",
-            email="admin@demo.relance.fr",
-            now=datetime.now(UTC),
-        )
-        console.print(
-            f"\nAPI on {api_url} — try:\n  curl -H 'Authorization: Bearer {token}' "
-            f"{api_url}/controls/aged-balance\nCtrl-C to stop."
-        )
+        _print_logins(keys, api_url)
+        console.print(f"\nAPI on {api_url} — Ctrl-C to stop.")
         # The relay's resident loop, as on a client's server: sync on demand (POST
         # /sync-requests) and on schedule.
         signal.signal(signal.SIGTERM, _interrupt)

@@ -8,11 +8,12 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from relance.api.http import install_error_handlers, logger, tracer
-from relance.api.routes import sync
+from relance.api.routes import sync, users
 
 app = APIGatewayRestResolver()
 install_error_handlers(app)
 app.include_router(sync.router)
+app.include_router(users.router)
 
 
 @logger.inject_lambda_context(clear_state=True)

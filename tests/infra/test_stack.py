@@ -39,6 +39,14 @@ EXPECTED_ROUTES = {
     ("POST", "/sync-requests", "COGNITO_USER_POOLS", "ApiFunction"),
     ("GET", "/sync-runs", "COGNITO_USER_POOLS", "ApiFunction"),
     ("GET", "/controls/aged-balance", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/me", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/users", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("POST", "/users", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/users/proposals", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/users/{user_id}", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("PATCH", "/users/{user_id}", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("POST", "/users/{user_id}/deactivate", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("POST", "/users/{user_id}/activate", "COGNITO_USER_POOLS", "ApiFunction"),
 }
 
 
@@ -195,7 +203,7 @@ def _routes(synth: Synth) -> set[tuple[str, str, str, str]]:
     return routes
 
 
-def test_api_has_exactly_the_seven_routes_with_their_authorization(synth: Synth) -> None:
+def test_api_has_exactly_the_expected_routes_with_their_authorization(synth: Synth) -> None:
     assert _routes(synth) == EXPECTED_ROUTES
     assert len(synth.of_type("AWS::ApiGateway::Method")) == len(EXPECTED_ROUTES)
 

@@ -52,6 +52,14 @@ USER_ROUTES = (
     Route("POST", "/sync-requests"),
     Route("GET", "/sync-runs"),
     Route("GET", "/controls/aged-balance"),
+    Route("GET", "/me"),
+    Route("GET", "/users"),
+    Route("POST", "/users"),
+    Route("GET", "/users/proposals"),
+    Route("GET", "/users/{user_id}"),
+    Route("PATCH", "/users/{user_id}"),
+    Route("POST", "/users/{user_id}/deactivate"),
+    Route("POST", "/users/{user_id}/activate"),
 )
 
 
@@ -97,7 +105,7 @@ class Api(Construct):
         self.api_function = self._function(
             "ApiFunction",
             folder="api",
-            description="User routes behind Cognito: sync requests, runs, controls",
+            description="User routes behind Cognito: users, sync requests, runs, controls",
             memory_mb=512,
             # Only the table: the user routes never touch raw batches.
             environment={names.TABLE_ENV: table.table_name},

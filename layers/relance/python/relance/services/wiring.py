@@ -5,11 +5,19 @@ from __future__ import annotations
 from functools import cache
 
 from relance.services.ingest import IngestService
+from relance.services.users import UserService
 from relance.store.archive import BatchArchive
 from relance.store.dynamo import SyncStore
 from relance.store.names import raw_bucket_name, table_name
+from relance.store.users import UserStore
 
 
 @cache
 def ingest_service() -> IngestService:
     return IngestService(SyncStore(table_name()), BatchArchive(raw_bucket_name()))
+
+
+@cache
+def user_service() -> UserService:
+    records = SyncStore(table_name())
+    return UserService(UserStore(table_name(), records.client), records)

@@ -25,6 +25,15 @@ tests/integration/test_store.py):
 6. Latest runs, newest first: Query GSI1 GSI1PK=T#{t}#RUNS, descending.
 7. Latest control of a company: Query GSI1 GSI1PK=T#{t}#CONTROLS#{c}, descending, limit 1.
 8. The tenant's companies: Query PK=T#{t}, SK begins_with COMPANY#.
+
+Users (store/users.py, its patterns U1-U5; tested in tests/integration/test_users_api.py):
+- user:           T#{t}#USERS / USER#{user_id}  (version for optimistic locking)
+- email claim:    T#{t}#USERS / EMAIL#{email}  -> user_id (email unique per tenant)
+- rep claim:      T#{t}#USERS / REP#{company}#{rep_number}  -> user_id (one user per Sage rep)
+- admin count:    T#{t}#USERS / ADMINS  (active_admins; the last one cannot be removed)
+9. One user, or who has an email: GetItem T#{t}#USERS / USER#{id} or EMAIL#{email}.
+10. A tenant's users: Query PK=T#{t}#USERS, SK begins_with USER#.
+11. Create / change a user: TransactWriteItems over the user, its claims and the admin count.
 """
 
 from __future__ import annotations
