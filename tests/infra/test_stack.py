@@ -47,6 +47,9 @@ EXPECTED_ROUTES = {
     ("PATCH", "/users/{user_id}", "COGNITO_USER_POOLS", "ApiFunction"),
     ("POST", "/users/{user_id}/deactivate", "COGNITO_USER_POOLS", "ApiFunction"),
     ("POST", "/users/{user_id}/activate", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/customers", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/customers/{company}/{number}", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/dashboard", "COGNITO_USER_POOLS", "ApiFunction"),
 }
 
 

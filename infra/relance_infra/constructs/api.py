@@ -60,6 +60,9 @@ USER_ROUTES = (
     Route("PATCH", "/users/{user_id}"),
     Route("POST", "/users/{user_id}/deactivate"),
     Route("POST", "/users/{user_id}/activate"),
+    Route("GET", "/customers"),
+    Route("GET", "/customers/{company}/{number}"),
+    Route("GET", "/dashboard"),
 )
 
 

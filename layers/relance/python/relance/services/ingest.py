@@ -16,6 +16,7 @@ from typing import Any
 
 from relance.domain.aging import aged_balance
 from relance.domain.control import ControlReport, compare
+from relance.domain.receivables import summarize
 from relance.services.errors import Conflict, Invalid, NotFound, ServiceError, Unauthorized
 from relance.store.archive import BatchArchive
 from relance.store.dynamo import SyncStore
@@ -249,7 +250,14 @@ class IngestService:
                     del lines[key]
         for entity, mark in result.watermarks.items():
             self.store.put_watermark(tenant, result.company, entity, mark)
-        summary: dict[str, Any] = {"company": result.company, "deleted": deleted}
+        customers = self.store.records(tenant, result.company, "customer")
+        owed = summarize(result.company, customers, lines.values(), finish.as_of)
+        updated = self.store.replace_summaries(tenant, result.company, owed)
+        summary: dict[str, Any] = {
+            "company": result.company,
+            "deleted": deleted,
+            "summaries_updated": updated,
+        }
         if result.sage_aged_balance is not None:
             sage = result.sage_aged_balance
             report = compare(sage, aged_balance(sage.company, lines.values(), sage.as_of))

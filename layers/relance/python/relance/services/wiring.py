@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from relance.services.ingest import IngestService
+from relance.services.receivables import ReceivablesService
 from relance.services.users import UserService
 from relance.store.archive import BatchArchive
 from relance.store.dynamo import SyncStore
@@ -21,3 +22,8 @@ def ingest_service() -> IngestService:
 def user_service() -> UserService:
     records = SyncStore(table_name())
     return UserService(UserStore(table_name(), records.client), records)
+
+
+@cache
+def receivables_service() -> ReceivablesService:
+    return ReceivablesService(SyncStore(table_name()))

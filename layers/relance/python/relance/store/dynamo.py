@@ -19,6 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from relance.domain.aging import AgingFact
+from relance.domain.receivables import CustomerSummary
 from relance.domain.records import RECORD_TYPES, SyncRecord
 from relance.store import keys
 from relance.store.codec import from_item, to_attr, to_item
@@ -250,6 +251,35 @@ class SyncStore:
     def customer_items(self, tenant: str, company: str, customer: str) -> list[dict[str, Any]]:
         pk = keys.customer_gsi1pk(tenant, company, customer)
         return [from_item(i) for i in self._query(pk, index=GSI1)]
+
+    # -- customer summaries (who owes what) -------------------------------------------
+    def summaries(self, tenant: str, company: str | None = None) -> list[CustomerSummary]:
+        """Every customer summary of the tenant (or of one company): one paged Query."""
+        prefix = f"{company}#" if company else ""
+        return [
+            CustomerSummary.model_validate(from_item(item))
+            for item in self._query(keys.summaries_pk(tenant), prefix)
+        ]
+
+    def replace_summaries(self, tenant: str, company: str, fresh: list[CustomerSummary]) -> int:
+        """Store a company's new summaries, writing only those that changed."""
+        pk = keys.summaries_pk(tenant)
+        held = {s.number: s for s in self.summaries(tenant, company)}
+        wanted = {s.number: s for s in fresh}
+        requests: list[dict[str, Any]] = [
+            {"PutRequest": {"Item": to_item(
+                {PARTITION_KEY: pk, SORT_KEY: f"{company}#{number}", "item_type": "summary",
+                 **summary.model_dump()}
+            )}}
+            for number, summary in wanted.items()
+            if held.get(number) != summary
+        ]  # fmt: skip
+        requests += [
+            {"DeleteRequest": {"Key": {PARTITION_KEY: {"S": pk},
+                                       SORT_KEY: {"S": f"{company}#{number}"}}}}
+            for number in held.keys() - wanted.keys()
+        ]  # fmt: skip
+        return self._batch_write(requests)
 
     # -- batches -------------------------------------------------------------------------
     def batch_seen(self, tenant: str, batch_id: str) -> bool:

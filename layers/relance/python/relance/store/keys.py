@@ -6,6 +6,7 @@ Items (PK / SK, then GSI1PK / GSI1SK when the item is in the index):
 - Sage record:    T#{t}#CO#{company} / {ENTITY}#{key}
                   customer-bound ones also GSI1: T#{t}#CO#{c}#CUST#{number} / {ENTITY}#{key}
 - sync run:       T#{t}#SYNC / RUN#{run_id};  GSI1: T#{t}#RUNS / {started_at}#{run_id}
+- customer summary: T#{t}#SUMMARIES / {company}#{customer}  (rewritten when a sync finishes)
 - batch marker:   T#{t}#SYNC / BATCH#{batch_id}  (expires through TTL)
 - watermark:      T#{t}#SYNC / WATERMARK#{company}#{entity}
 - sync request:   T#{t}#SYNC / REQUEST
@@ -25,6 +26,8 @@ tests/integration/test_store.py):
 6. Latest runs, newest first: Query GSI1 GSI1PK=T#{t}#RUNS, descending.
 7. Latest control of a company: Query GSI1 GSI1PK=T#{t}#CONTROLS#{c}, descending, limit 1.
 8. The tenant's companies: Query PK=T#{t}, SK begins_with COMPANY#.
+9. Who owes what (customer list, dashboard): Query PK=T#{t}#SUMMARIES (one partition, all
+   companies; SK begins_with {company}# for one company).
 
 Users (store/users.py, its patterns U1-U5; tested in tests/integration/test_users_api.py):
 - user:           T#{t}#USERS / USER#{user_id}  (version for optimistic locking)
@@ -60,6 +63,10 @@ def record_sk(entity: str, key: str) -> str:
 
 def customer_gsi1pk(tenant: str, company: str, customer: str) -> str:
     return f"T#{tenant}#CO#{company}#CUST#{customer}"
+
+
+def summaries_pk(tenant: str) -> str:
+    return f"T#{tenant}#SUMMARIES"
 
 
 def sync_pk(tenant: str) -> str:

@@ -1,0 +1,124 @@
+"""Read side of the workspace: the customer list, the customer card, the dashboard.
+
+Lists and the dashboard read the customer summaries (one Query for the whole tenant); the
+card reads one customer with its contacts and open lines (one Query on the customer index).
+"today" is a parameter: days late are counted to it, not to a clock read in here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from relance.domain.aging import aged_balance, days_late
+from relance.domain.receivables import CustomerSummary, dashboard
+from relance.domain.records import Contact, Customer, LedgerLine
+from relance.services.errors import NotFound
+from relance.store.dynamo import SyncStore
+
+SortKey = Literal["total", "overdue", "days_late", "name", "number"]
+
+
+class CustomerQuery(BaseModel):
+    """What a customer list may be filtered, sorted and paged by (query-string parameters)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: str = Field(default="", max_length=100)  # code, name, SIRET or email contains
+    company: str | None = None
+    rep: int | None = None  # Sage rep number (salesperson)
+    overdue_only: bool = False
+    min_total: Decimal | None = None
+    min_days_late: int | None = Field(default=None, ge=0)
+    sort: SortKey = "total"
+    order: Literal["asc", "desc"] = "desc"
+    offset: int = Field(default=0, ge=0)
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+def _matches(s: CustomerSummary, query: CustomerQuery, today: date) -> bool:
+    needle = query.q.strip().casefold()
+    if needle and not any(needle in v.casefold() for v in (s.number, s.name, s.siret, s.email)):
+        return False
+    if query.company and s.company != query.company:
+        return False
+    if query.rep is not None and s.rep_number != query.rep:
+        return False
+    if query.overdue_only and s.overdue <= 0:
+        return False
+    if query.min_total is not None and s.total < query.min_total:
+        return False
+    return query.min_days_late is None or s.days_late(today) >= query.min_days_late
+
+
+def _row(s: CustomerSummary, today: date) -> dict[str, Any]:
+    return {**s.model_dump(mode="json"), "days_late": s.days_late(today)}
+
+
+class ReceivablesService:
+    def __init__(self, store: SyncStore) -> None:
+        self.store = store
+
+    def customers(self, tenant: str, query: CustomerQuery, today: date) -> dict[str, Any]:
+        rows = [s for s in self.store.summaries(tenant, query.company) if _matches(s, query, today)]
+        sort_value = {
+            "total": lambda s: s.total,
+            "overdue": lambda s: s.overdue,
+            "days_late": lambda s: s.days_late(today),
+            "name": lambda s: s.name.casefold(),
+            "number": lambda s: s.number,
+        }[query.sort]
+        rows.sort(key=lambda s: (s.company, s.number))  # stable tie-break, then the sort key
+        rows.sort(key=sort_value, reverse=query.order == "desc")
+        page = rows[query.offset : query.offset + query.limit]
+        return {
+            "total_count": len(rows),
+            "offset": query.offset,
+            "limit": query.limit,
+            "customers": [_row(s, today) for s in page],
+        }
+
+    def dashboard(self, tenant: str, company: str | None, today: date) -> dict[str, Any]:
+        summaries = self.store.summaries(tenant, company)
+        board = dashboard(summaries)
+        data = board.model_dump(mode="json")
+        data["top_debtors"] = [_row(s, today) for s in board.top_debtors]
+        return data
+
+    def card(self, tenant: str, company: str, number: str, today: date) -> dict[str, Any]:
+        items = self.store.customer_items(tenant, company, number)
+        customer: Customer | None = None
+        contacts: list[Contact] = []
+        lines: list[LedgerLine] = []
+        for item in items:
+            kind = item["item_type"]
+            fields = {k: v for k, v in item.items() if not k.isupper() and k != "item_type"}
+            if kind == "customer":
+                customer = Customer.model_validate({**fields, "company": company})
+            elif kind == "contact":
+                contacts.append(Contact.model_validate({**fields, "company": company}))
+            elif kind == "ledger_line":
+                lines.append(LedgerLine.model_validate({**fields, "company": company}))
+        if customer is None and not lines:
+            raise NotFound(
+                "unknown_customer",
+                f"No customer {number} in company {company}.",
+                f"Aucun client {number} dans la société {company}.",
+            )
+        lines.sort(key=lambda line: (line.aging_date, line.entry_number))
+        balance = aged_balance(company, lines, today).customers.get(number)
+        return {
+            "company": company,
+            "number": number,
+            "customer": customer.model_dump(mode="json") if customer else None,
+            "contacts": [c.model_dump(mode="json") for c in contacts],
+            "open_items": [
+                {**line.model_dump(mode="json"), "days_late": days_late(line.aging_date, today)}
+                for line in lines
+            ],
+            "aged_balance": balance.model_dump(mode="json") if balance else None,
+            "total": str(sum((line.amount for line in lines), Decimal(0))),
+        }
