@@ -11,7 +11,7 @@ STAMP := .local/stamps
 APT_PACKAGES := unixodbc libsqliteodbc fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup lint typecheck unit integration infra bench-sync clean
+.PHONY: demo test setup lint typecheck unit integration infra bench-sync openapi clean
 
 demo: setup
 	PYTHONPATH=. $(PY) -m local.demo
@@ -60,6 +60,9 @@ integration: setup
 
 infra: setup
 	PYTHONPATH=. $(PY) -m pytest -q tests/infra
+
+openapi: setup
+	PYTHONPATH=. $(PY) -m local.openapi
 
 bench-sync: setup
 	PYTHONPATH=. $(PY) -m bench.sync

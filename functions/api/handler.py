@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from relance.api.http import install_error_handlers, logger, tracer
+from relance.api.http import install_error_handlers, json_response, logger, tracer
 from relance.api.routes import receivables, sync, users
 
 app = APIGatewayRestResolver()
@@ -15,6 +16,19 @@ install_error_handlers(app)
 app.include_router(sync.router)
 app.include_router(users.router)
 app.include_router(receivables.router)
+
+API_TITLE = "Relance API"
+API_VERSION = "1.0.0"
+
+
+@app.get("/openapi.json")
+def openapi() -> Any:
+    """The OpenAPI 3 document of this API, generated from the routes themselves."""
+    return json_response(200, json.loads(openapi_document()))
+
+
+def openapi_document() -> str:
+    return app.get_openapi_json_schema(title=API_TITLE, version=API_VERSION)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -50,6 +50,7 @@ EXPECTED_ROUTES = {
     ("GET", "/customers", "COGNITO_USER_POOLS", "ApiFunction"),
     ("GET", "/customers/{company}/{number}", "COGNITO_USER_POOLS", "ApiFunction"),
     ("GET", "/dashboard", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/openapi.json", "COGNITO_USER_POOLS", "ApiFunction"),
 }
 
 

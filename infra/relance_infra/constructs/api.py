@@ -63,6 +63,7 @@ USER_ROUTES = (
     Route("GET", "/customers"),
     Route("GET", "/customers/{company}/{number}"),
     Route("GET", "/dashboard"),
+    Route("GET", "/openapi.json"),
 )
 
 
