@@ -9,13 +9,14 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from relance.api.http import install_error_handlers, json_response, logger, tracer
-from relance.api.routes import receivables, sync, users
+from relance.api.routes import portfolios, receivables, sync, users
 
 app = APIGatewayRestResolver()
 install_error_handlers(app)
 app.include_router(sync.router)
 app.include_router(users.router)
 app.include_router(receivables.router)
+app.include_router(portfolios.router)
 
 API_TITLE = "Relance API"
 API_VERSION = "1.0.0"

@@ -51,6 +51,8 @@ EXPECTED_ROUTES = {
     ("GET", "/customers/{company}/{number}", "COGNITO_USER_POOLS", "ApiFunction"),
     ("GET", "/dashboard", "COGNITO_USER_POOLS", "ApiFunction"),
     ("GET", "/openapi.json", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/users/{user_id}/portfolio", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("PUT", "/users/{user_id}/portfolio", "COGNITO_USER_POOLS", "ApiFunction"),
 }
 
 

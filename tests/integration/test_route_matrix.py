@@ -38,6 +38,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, dict[str, Any] | None]] = {
     ("GET", "/customers/{company}/{number}"): (200, 404, None),
     ("GET", "/dashboard"): (200, 200, None),
     ("GET", "/openapi.json"): (200, 200, None),
+    ("GET", "/users/{user_id}/portfolio"): (403, 404, None),
+    ("PUT", "/users/{user_id}/portfolio"): (403, 404, {"rules": [], "customers": [], "version": 0}),
 }
 
 

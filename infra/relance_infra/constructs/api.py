@@ -64,6 +64,8 @@ USER_ROUTES = (
     Route("GET", "/customers/{company}/{number}"),
     Route("GET", "/dashboard"),
     Route("GET", "/openapi.json"),
+    Route("GET", "/users/{user_id}/portfolio"),
+    Route("PUT", "/users/{user_id}/portfolio"),
 )
 
 

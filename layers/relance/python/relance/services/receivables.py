@@ -14,9 +14,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from relance.domain.aging import aged_balance, days_late
+from relance.domain.portfolios import Portfolio
 from relance.domain.receivables import CustomerSummary, dashboard
 from relance.domain.records import Contact, Customer, LedgerLine
-from relance.services.errors import NotFound
+from relance.services.errors import Forbidden, NotFound
 from relance.store.dynamo import SyncStore
 
 SortKey = Literal["total", "overdue", "days_late", "name", "number"]
@@ -29,7 +30,8 @@ class CustomerQuery(BaseModel):
 
     q: str = Field(default="", max_length=100)  # code, name, SIRET or email contains
     company: str | None = None
-    rep: int | None = None  # Sage rep number (salesperson)
+    rep: int | None = None  # Sage rep number (salesperson, K4)
+    collector: str | None = None  # a collector's user id: the customers of its portfolio
     overdue_only: bool = False
     min_total: Decimal | None = None
     min_days_late: int | None = Field(default=None, ge=0)
@@ -54,6 +56,12 @@ def _matches(s: CustomerSummary, query: CustomerQuery, today: date) -> bool:
     return query.min_days_late is None or s.days_late(today) >= query.min_days_late
 
 
+def _within(summaries: list[CustomerSummary], scopes: list[Portfolio]) -> list[CustomerSummary]:
+    return [
+        s for s in summaries if all(p.covers(s.company, s.number, s.rep_number) for p in scopes)
+    ]
+
+
 def _row(s: CustomerSummary, today: date) -> dict[str, Any]:
     return {**s.model_dump(mode="json"), "days_late": s.days_late(today)}
 
@@ -62,8 +70,13 @@ class ReceivablesService:
     def __init__(self, store: SyncStore) -> None:
         self.store = store
 
-    def customers(self, tenant: str, query: CustomerQuery, today: date) -> dict[str, Any]:
-        rows = [s for s in self.store.summaries(tenant, query.company) if _matches(s, query, today)]
+    def customers(
+        self, tenant: str, query: CustomerQuery, today: date, scopes: list[Portfolio]
+    ) -> dict[str, Any]:
+        """A page of customers; `scopes`: portfolios every row must be in (the caller's,
+        a chosen collector's)."""
+        summaries = _within(self.store.summaries(tenant, query.company), scopes)
+        rows = [s for s in summaries if _matches(s, query, today)]
         sort_value = {
             "total": lambda s: s.total,
             "overdue": lambda s: s.overdue,
@@ -81,14 +94,18 @@ class ReceivablesService:
             "customers": [_row(s, today) for s in page],
         }
 
-    def dashboard(self, tenant: str, company: str | None, today: date) -> dict[str, Any]:
-        summaries = self.store.summaries(tenant, company)
+    def dashboard(
+        self, tenant: str, company: str | None, today: date, scopes: list[Portfolio]
+    ) -> dict[str, Any]:
+        summaries = _within(self.store.summaries(tenant, company), scopes)
         board = dashboard(summaries)
         data = board.model_dump(mode="json")
         data["top_debtors"] = [_row(s, today) for s in board.top_debtors]
         return data
 
-    def card(self, tenant: str, company: str, number: str, today: date) -> dict[str, Any]:
+    def card(
+        self, tenant: str, company: str, number: str, today: date, scopes: list[Portfolio]
+    ) -> dict[str, Any]:
         items = self.store.customer_items(tenant, company, number)
         customer: Customer | None = None
         contacts: list[Contact] = []
@@ -107,6 +124,13 @@ class ReceivablesService:
                 "unknown_customer",
                 f"No customer {number} in company {company}.",
                 f"Aucun client {number} dans la société {company}.",
+            )
+        rep = customer.rep_number if customer else None
+        if not all(p.covers(company, number, rep) for p in scopes):
+            raise Forbidden(
+                "not_in_portfolio",
+                f"Customer {number} of {company} is not in your portfolio.",
+                f"Le client {number} ({company}) n'est pas dans votre portefeuille.",
             )
         lines.sort(key=lambda line: (line.aging_date, line.entry_number))
         balance = aged_balance(company, lines, today).customers.get(number)

@@ -1,0 +1,67 @@
+"""Portfolios (K3): which customers a collector works on.
+
+A portfolio is rules (every customer of a company, or of a Sage rep in a company) plus
+customers assigned by hand. A user with a portfolio sees and acts on those customers only;
+a user without one works on all (issue 3: "or all if it has none"). Pure.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from relance.domain.records import Code, CompanyCode
+
+
+class CustomerRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    company: CompanyCode
+    number: Code
+
+
+class PortfolioRule(BaseModel):
+    """Matches the customers of a company, of a Sage rep (CO_No), or of a rep in a company."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    company: CompanyCode | None = None
+    rep_number: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _not_everything(self) -> PortfolioRule:
+        if self.company is None and self.rep_number is None:
+            raise ValueError("a rule needs a company, a rep_number, or both")
+        return self
+
+    def matches(self, company: str, rep_number: int | None) -> bool:
+        return (self.company is None or self.company == company) and (
+            self.rep_number is None or self.rep_number == rep_number
+        )
+
+
+class PortfolioBody(BaseModel):
+    """What an admin sends: the whole portfolio, and the version it was read at."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rules: list[PortfolioRule] = Field(default_factory=list, max_length=50)
+    customers: list[CustomerRef] = Field(default_factory=list, max_length=2000)
+    version: int = Field(ge=0)
+
+
+class Portfolio(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    user_id: str
+    rules: list[PortfolioRule] = Field(default_factory=list)
+    customers: list[CustomerRef] = Field(default_factory=list)
+    version: int = 0
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.rules and not self.customers
+
+    def covers(self, company: str, number: str, rep_number: int | None) -> bool:
+        if CustomerRef(company=company, number=number) in self.customers:
+            return True
+        return any(rule.matches(company, rep_number) for rule in self.rules)
