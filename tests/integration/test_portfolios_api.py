@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import secrets
-import urllib.error
-import urllib.request
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +11,7 @@ import pytest
 
 from relance.domain.receivables import summarize
 from relance.domain.records import Customer, LedgerLine
+from tests.integration.userapi import user_json
 
 pytestmark = pytest.mark.integration
 AS_OF = date(2026, 11, 23)
@@ -23,20 +21,7 @@ def call(
     api_url: str, keys: Any, tenant: str, role: str, method: str, path: str,
     body: Any = None, user_id: str = "someone",
 ) -> tuple[int, Any]:  # fmt: skip
-    token = keys.issue(
-        tenant=tenant, role=role, user_id=user_id, email="x@y.fr", now=datetime.now(UTC)
-    )
-    request = urllib.request.Request(
-        api_url + path,
-        data=json.dumps(body).encode() if body is not None else None,
-        method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request) as answer:
-            return int(answer.status), json.loads(answer.read())
-    except urllib.error.HTTPError as err:
-        return int(err.code), json.loads(err.read())
+    return user_json(api_url, keys, tenant, role, method, path, body, user_id=user_id)
 
 
 @pytest.fixture

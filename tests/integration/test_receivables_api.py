@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.request
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from bench.sagegen.generate import generate_company
 from relance.relay.config import CompanyConfig, RelayConfig
 from relance.relay.runner import run_sync
 from relance.sage.dialect import Dialect
+from tests.integration.userapi import user_json
 
 pytestmark = pytest.mark.integration
 AS_OF = date(2026, 11, 23)
@@ -56,15 +56,7 @@ def synced(api_url: str, store: Any, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def get(api_url: str, keys: Any, tenant: str, role: str, path: str) -> tuple[int, Any]:
-    token = keys.issue(
-        tenant=tenant, role=role, user_id=f"u-{role}", email="a@b.fr", now=datetime.now(UTC)
-    )
-    request = urllib.request.Request(api_url + path, headers={"Authorization": f"Bearer {token}"})
-    try:
-        with urllib.request.urlopen(request) as answer:
-            return int(answer.status), json.loads(answer.read())
-    except urllib.error.HTTPError as err:
-        return int(err.code), json.loads(err.read())
+    return user_json(api_url, keys, tenant, role, "GET", path)
 
 
 def test_the_dashboard_reconciles_with_the_aged_balance_control(

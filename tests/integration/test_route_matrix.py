@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import urllib.error
-import urllib.request
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pytest
 
 from relance.domain.records import Customer, LedgerLine
+from tests.integration.userapi import user_request
 
 pytestmark = pytest.mark.integration
 
@@ -54,21 +53,7 @@ def openapi_routes() -> set[tuple[str, str]]:
 def call(
     api_url: str, keys: Any, tenant: str, role: str, method: str, path: str, body: Any
 ) -> tuple[int, str]:
-    token = keys.issue(
-        tenant=tenant, role=role, user_id=f"matrix-{role}", email=f"{role}@t.fr",
-        now=datetime.now(UTC),
-    )  # fmt: skip
-    request = urllib.request.Request(
-        api_url + path,
-        data=json.dumps(body).encode() if body is not None else None,
-        method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request) as answer:
-            return int(answer.status), answer.read().decode()
-    except urllib.error.HTTPError as err:
-        return int(err.code), err.read().decode()
+    return user_request(api_url, keys, tenant, role, method, path, body, user_id=f"matrix-{role}")
 
 
 def test_the_matrix_names_every_route_of_the_openapi_document() -> None:
