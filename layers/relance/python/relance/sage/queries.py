@@ -277,6 +277,22 @@ def _filters(
         q.add(" AND ((" + ") OR (".join(ors) + "))")
 
 
+def _scoped(
+    select: str,
+    entity: Entity,
+    d: SqlDialect,
+    settings: SyncSettings,
+    since: datetime | None,
+    after: ResumeKey | None,
+) -> Query:
+    """SELECT ... FROM the entity's rows, its rule, the watermark and the resume point."""
+    q = Query(select)
+    where = _from_where(entity, d, settings)
+    q.add(where.sql, *where.params)
+    _filters(q, entity, d, since, after)
+    return q
+
+
 def select_query(
     entity: Entity,
     d: SqlDialect,
@@ -291,10 +307,7 @@ def select_query(
     for col in entity.columns:
         expr = col.expr.format(a=a, accounting_date=d.accounting_date(a))
         exprs.append(f"{d.amount(expr) if col.kind == 'amount' else expr} AS {col.name}")
-    q = Query("SELECT " + ", ".join(exprs))
-    where = _from_where(entity, d, settings)
-    q.add(where.sql, *where.params)
-    _filters(q, entity, d, since, after)
+    q = _scoped("SELECT " + ", ".join(exprs), entity, d, settings, since, after)
     return q.add(" ORDER BY " + ", ".join(_key_exprs(entity, d)))
 
 
@@ -303,10 +316,7 @@ def keys_query(
 ) -> Query:
     """Every business key present now (no watermark): what lets the server see deletes."""
     keys = _key_exprs(entity, d)
-    q = Query("SELECT " + ", ".join(keys))
-    where = _from_where(entity, d, settings)
-    q.add(where.sql, *where.params)
-    _filters(q, entity, d, None, after)
+    q = _scoped("SELECT " + ", ".join(keys), entity, d, settings, None, after)
     return q.add(" ORDER BY " + ", ".join(keys))
 
 
@@ -318,11 +328,7 @@ def count_query(
     since: datetime | None = None,
     after: ResumeKey | None = None,
 ) -> Query:
-    q = Query("SELECT COUNT(*)")
-    where = _from_where(entity, d, settings)
-    q.add(where.sql, *where.params)
-    _filters(q, entity, d, since, after)
-    return q
+    return _scoped("SELECT COUNT(*)", entity, d, settings, since, after)
 
 
 def aged_balance_query(d: SqlDialect, settings: SyncSettings, as_of: date) -> Query:
