@@ -172,7 +172,7 @@ def measure(
     counter = WriteCounter()
     store = SyncStore("bench")
     store.put_connector("bench", "bench-relay", "bench-secret", "bench relay")
-    server = make_server(LocalApi(LocalKeys(DATA / "keys"), pool_size=2))
+    server = make_server(LocalApi(LocalKeys(DATA / "keys")))
     serve_in_background(server)
     config = write_sqlite_relay_config(
         folder / "relay.toml",

@@ -3,8 +3,10 @@
 Moto cannot run Lambdas without Docker, so this server does what API Gateway does: it
 turns each request into a REST proxy event, verifies user JWTs where API Gateway's Cognito
 authorizer would (passing the claims in requestContext.authorizer.claims), and calls the
-function's real `handler(event, context)`. Each function gets a small pool of independently
-imported copies of its module — like Lambda containers, one request at a time each.
+function's real `handler(event, context)`, one request at a time per function — like one
+Lambda container. (Copies of the handler module would still share the imported route
+modules, whose Powertools routers hold the current request: two requests at once in one
+process would read each other's body and caller. Lambda never does that.)
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ def rest_event(
 
 
 class LocalApi:
-    def __init__(self, keys: LocalKeys, pool_size: int = 2) -> None:
+    def __init__(self, keys: LocalKeys, pool_size: int = 1) -> None:
         self.keys = keys
         self.pools = {fn: FunctionPool(fn, pool_size) for fn in {r.function for r in ROUTES}}
 

@@ -62,7 +62,7 @@ def local_keys(tmp_path_factory: pytest.TempPathFactory) -> object:
 def api_url(aws: object, local_keys: object) -> Iterator[str]:
     from local.devserver import LocalApi, make_server, serve_in_background
 
-    server = make_server(LocalApi(local_keys, pool_size=2))  # type: ignore[arg-type]
+    server = make_server(LocalApi(local_keys))  # type: ignore[arg-type]
     serve_in_background(server)
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

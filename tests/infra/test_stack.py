@@ -53,6 +53,19 @@ EXPECTED_ROUTES = {
     ("GET", "/openapi.json", "COGNITO_USER_POOLS", "ApiFunction"),
     ("GET", "/users/{user_id}/portfolio", "COGNITO_USER_POOLS", "ApiFunction"),
     ("PUT", "/users/{user_id}/portfolio", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/me/settings", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("PUT", "/me/settings", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/settings/dispute-reasons", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("PUT", "/settings/dispute-reasons", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/settings/custom-fields", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("PUT", "/settings/custom-fields", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("POST", "/customers/{company}/{number}/disputes", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("POST", "/customers/{company}/{number}/disputes/{dispute_id}/resolve", "COGNITO_USER_POOLS", "ApiFunction"),  # noqa: E501
+    ("POST", "/customers/{company}/{number}/promises", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("POST", "/customers/{company}/{number}/promises/{promise_id}/cancel", "COGNITO_USER_POOLS", "ApiFunction"),  # noqa: E501
+    ("POST", "/customers/{company}/{number}/comments", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("PUT", "/customers/{company}/{number}/details", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("PUT", "/customers/{company}/{number}/items/{entry}", "COGNITO_USER_POOLS", "ApiFunction"),
 }
 
 
@@ -315,6 +328,33 @@ def test_only_the_ingest_function_can_write_raw_batches(synth: Synth) -> None:
                     "xray:PutTelemetryRecords",
                 }
         assert not any(a.endswith(":*") or a == "*" for a in _actions(statements, ""))
+
+
+def test_only_the_api_function_manages_sign_ins_and_only_in_its_pool(synth: Synth) -> None:
+    """User management mirrors users into Cognito (relance.store.directory): the API
+    function knows the pool and may call exactly the admin actions that module calls, on
+    that pool's ARN only."""
+    from relance.store import directory
+    from relance_infra.constructs.auth import GROUPS
+
+    pool_id = synth.logical_id(synth.stack.auth.user_pool)
+    api_env = synth.props(synth.stack.api.api_function)["Environment"]["Variables"]
+    ingest_env = synth.props(synth.stack.api.ingest_function)["Environment"]["Variables"]
+    assert api_env[names.USER_POOL_ENV] == {"Ref": pool_id}
+    assert names.USER_POOL_ENV not in ingest_env
+    api = synth.policy_statements(synth.stack.api.api_function)
+    cognito = [s for s in api if _actions([s], "cognito-idp:")]
+    assert len(cognito) == 1
+    (statement,) = cognito
+    assert statement["Effect"] == "Allow"
+    assert _actions([statement], "") == set(directory.IAM_ACTIONS)
+    assert all(a.startswith("cognito-idp:Admin") for a in directory.IAM_ACTIONS)
+    assert statement["Resource"] == {"Fn::GetAtt": [pool_id, "Arn"]}
+    assert "Condition" not in statement
+    ingest = synth.policy_statements(synth.stack.api.ingest_function)
+    assert _actions(ingest, "cognito-idp:") == set()
+    # The groups the directory moves users between are the pool's groups.
+    assert set(GROUPS) == set(directory.ROLE_GROUPS)
 
 
 def test_functions_use_their_own_roles_without_managed_policies(synth: Synth) -> None:

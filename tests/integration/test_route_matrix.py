@@ -14,32 +14,53 @@ from typing import Any
 
 import pytest
 
+from relance.domain.receivables import summarize
 from relance.domain.records import Customer, LedgerLine
 from tests.integration.userapi import user_request
 
 pytestmark = pytest.mark.integration
 
-# (method, path) -> (status for our viewer, status for another tenant's admin, body)
-# {user} and {customer} are filled with real ids of our tenant.
-MATRIX: dict[tuple[str, str], tuple[int, int, dict[str, Any] | None]] = {
-    ("GET", "/me"): (200, 200, None),
-    ("GET", "/users"): (403, 200, None),
-    ("POST", "/users"): (403, 201, {"email": "x@autre.fr", "display_name": "X", "role": "user"}),
-    ("GET", "/users/proposals"): (403, 200, None),
-    ("GET", "/users/{user_id}"): (403, 404, None),
-    ("PATCH", "/users/{user_id}"): (403, 404, {"version": 1, "display_name": "Pirate"}),
-    ("POST", "/users/{user_id}/deactivate"): (403, 404, None),
-    ("POST", "/users/{user_id}/activate"): (403, 404, None),
-    ("POST", "/sync-requests"): (403, 202, {"mode": "full"}),
-    ("GET", "/sync-runs"): (200, 200, None),
-    ("GET", "/controls/aged-balance"): (200, 200, None),
-    ("GET", "/customers"): (200, 200, None),
-    ("GET", "/customers/{company}/{number}"): (200, 404, None),
-    ("GET", "/dashboard"): (200, 200, None),
-    ("GET", "/openapi.json"): (200, 200, None),
-    ("GET", "/users/{user_id}/portfolio"): (403, 404, None),
-    ("PUT", "/users/{user_id}/portfolio"): (403, 404, {"rules": [], "customers": [], "version": 0}),
-}
+# (method, path) -> (status for our viewer, for our collector whose portfolio leaves our
+# customer out, for another tenant's admin; body). {user_id}, {company}, {number},
+# {dispute_id}, {promise_id} and {entry} are filled with real ids of our tenant.
+CUSTOMER = "/customers/{company}/{number}"
+MATRIX: dict[tuple[str, str], tuple[int, int, int, dict[str, Any] | None]] = {
+    ("GET", "/me"): (200, 200, 200, None),
+    ("GET", "/users"): (403, 403, 200, None),
+    ("POST", "/users"): (403, 403, 201, {
+        "email": "x@autre.fr", "display_name": "X", "role": "user"}),
+    ("GET", "/users/proposals"): (403, 403, 200, None),
+    ("GET", "/users/{user_id}"): (403, 403, 404, None),
+    ("PATCH", "/users/{user_id}"): (403, 403, 404, {"version": 1, "display_name": "Pirate"}),
+    ("POST", "/users/{user_id}/deactivate"): (403, 403, 404, None),
+    ("POST", "/users/{user_id}/activate"): (403, 403, 404, None),
+    ("POST", "/sync-requests"): (403, 202, 202, {"mode": "full"}),
+    ("GET", "/sync-runs"): (200, 200, 200, None),
+    ("GET", "/controls/aged-balance"): (200, 200, 200, None),
+    ("GET", "/customers"): (200, 200, 200, None),
+    ("GET", CUSTOMER): (200, 403, 404, None),
+    ("GET", "/dashboard"): (200, 200, 200, None),
+    ("GET", "/openapi.json"): (200, 200, 200, None),
+    ("GET", "/users/{user_id}/portfolio"): (403, 403, 404, None),
+    ("PUT", "/users/{user_id}/portfolio"): (403, 403, 404, {
+        "rules": [], "customers": [], "version": 0}),
+    ("GET", "/me/settings"): (200, 200, 200, None),
+    ("PUT", "/me/settings"): (200, 200, 200, {"language": "en", "version": 0}),
+    ("GET", "/settings/dispute-reasons"): (200, 200, 200, None),
+    ("PUT", "/settings/dispute-reasons"): (403, 403, 200, {"reasons": [
+        {"code": "pirate", "label_fr": "Pirate", "label_en": "Pirate"}], "version": 0}),
+    ("GET", "/settings/custom-fields"): (200, 200, 200, None),
+    ("PUT", "/settings/custom-fields"): (403, 403, 200, {"customer_fields": [
+        {"key": "pirate", "label_fr": "P", "label_en": "P"}], "version": 0}),
+    ("POST", f"{CUSTOMER}/disputes"): (403, 403, 404, {"reason": "price"}),
+    ("POST", f"{CUSTOMER}/disputes/{{dispute_id}}/resolve"): (403, 403, 404, {"version": 1}),
+    ("POST", f"{CUSTOMER}/promises"): (403, 403, 404, {
+        "amount": "1", "promised_date": "2099-01-01"}),
+    ("POST", f"{CUSTOMER}/promises/{{promise_id}}/cancel"): (403, 403, 404, {"version": 1}),
+    ("POST", f"{CUSTOMER}/comments"): (403, 403, 404, {"text": "pirate"}),
+    ("PUT", f"{CUSTOMER}/details"): (403, 403, 404, {"flagged": True, "version": 0}),
+    ("PUT", f"{CUSTOMER}/items/{{entry}}"): (403, 403, 404, {"expected_date": "2099-01-01"}),
+}  # fmt: skip
 
 
 def openapi_routes() -> set[tuple[str, str]]:
@@ -51,54 +72,95 @@ def openapi_routes() -> set[tuple[str, str]]:
 
 
 def call(
-    api_url: str, keys: Any, tenant: str, role: str, method: str, path: str, body: Any
+    api_url: str,
+    keys: Any,
+    tenant: str,
+    role: str,
+    method: str,
+    path: str,
+    body: Any,
+    user_id: str | None = None,
 ) -> tuple[int, str]:
-    return user_request(api_url, keys, tenant, role, method, path, body, user_id=f"matrix-{role}")
+    return user_request(
+        api_url, keys, tenant, role, method, path, body, user_id=user_id or f"matrix-{role}"
+    )
 
 
 def test_the_matrix_names_every_route_of_the_openapi_document() -> None:
     assert set(MATRIX) == openapi_routes()
 
 
-def test_every_route_refuses_a_viewer_where_it_must_and_shows_nothing_to_another_tenant(
+def test_every_route_refuses_lower_roles_keeps_collectors_to_their_portfolio_and_shows_nothing_to_another_tenant(  # noqa: E501
     api_url: str, local_keys: Any, store: Any
 ) -> None:
     ours, theirs = f"t-{secrets.token_hex(4)}", f"t-{secrets.token_hex(4)}"
     secret_name = f"Secret Client {secrets.token_hex(3)}"
+    customer = Customer(company="BIJOU", number="C1", name=secret_name)
+    line = LedgerLine(
+        company="BIJOU", entry_number=1, journal="VTE", accounting_date=date(2026, 9, 1),
+        general_account="4110000", customer="C1", amount="1234.56",
+    )  # fmt: skip
     store.register_companies(ours, ["BIJOU"])
-    store.write_records(
-        ours,
-        [
-            Customer(company="BIJOU", number="C1", name=secret_name),
-            LedgerLine(
-                company="BIJOU", entry_number=1, journal="VTE", accounting_date=date(2026, 9, 1),
-                general_account="4110000", customer="C1", amount="1234.56",
-            ),
-        ],
-    )  # fmt: skip
-    status, created = call(
-        api_url, local_keys, ours, "admin", "POST", "/users",
-        {"email": "chef@ours.fr", "display_name": "Chef Secret", "role": "admin"},
-    )  # fmt: skip
-    assert status == 201
-    user_id = json.loads(created)["user_id"]
-    ids = {"{user_id}": user_id, "{company}": "BIJOU", "{number}": "C1"}
+    store.write_records(ours, [customer, line])
+    store.replace_summaries(
+        ours, "BIJOU", summarize("BIJOU", [customer], [line], date(2026, 11, 23))
+    )
 
-    for (method, template), (viewer_status, foreign_status, body) in MATRIX.items():
+    def as_admin(method: str, path: str, body: Any) -> Any:
+        status, text = call(api_url, local_keys, ours, "admin", method, path, body)
+        assert status in (200, 201), (path, text)
+        return json.loads(text)
+
+    user_id = as_admin(
+        "POST", "/users", {"email": "chef@ours.fr", "display_name": "Chef Secret", "role": "admin"}
+    )["user_id"]
+    collector = as_admin(
+        "POST", "/users", {"email": "recouv@ours.fr", "display_name": "Recouvreuse", "role": "user"}
+    )["user_id"]
+    as_admin(
+        "PUT",
+        f"/users/{collector}/portfolio",
+        {"rules": [{"company": "AUTRE"}], "customers": [], "version": 0},
+    )
+    dispute = as_admin("POST", "/customers/BIJOU/C1/disputes", {"reason": "price"})
+    promise = as_admin(
+        "POST", "/customers/BIJOU/C1/promises", {"amount": "100", "promised_date": "2099-01-01"}
+    )
+    ids = {
+        "{user_id}": user_id, "{company}": "BIJOU", "{number}": "C1", "{entry}": "1",
+        "{dispute_id}": dispute["dispute_id"], "{promise_id}": promise["promise_id"],
+    }  # fmt: skip
+    before = as_admin("GET", "/customers/BIJOU/C1", None)
+
+    for (method, template), (
+        viewer_status,
+        collector_status,
+        foreign_status,
+        body,
+    ) in MATRIX.items():
         path = template
         for placeholder, value in ids.items():
             path = path.replace(placeholder, value)
         as_viewer = call(api_url, local_keys, ours, "viewer", method, path, body)
+        as_collector = call(api_url, local_keys, ours, "user", method, path, body, collector)
         as_foreigner = call(api_url, local_keys, theirs, "admin", method, path, body)
         assert as_viewer[0] == viewer_status, (method, path, as_viewer)
+        assert as_collector[0] == collector_status, (method, path, as_collector)
         assert as_foreigner[0] == foreign_status, (method, path, as_foreigner)
         # An id the caller sent may be echoed in its 404; nothing else of ours may appear.
         secrets_of_ours = [secret_name, "chef@ours.fr", "1234.56"]
         secrets_of_ours += [user_id] if user_id not in path else []
         for secret in secrets_of_ours:
             assert secret not in as_foreigner[1], (method, path)
+        # The collector is of our tenant, but our customer is not in its portfolio.
+        for secret in (secret_name, "1234.56"):
+            assert secret not in as_collector[1], (method, path)
 
-    # Nothing the others did changed our user.
-    status, mine = call(api_url, local_keys, ours, "admin", "GET", f"/users/{user_id}", None)
-    assert status == 200 and json.loads(mine)["display_name"] == "Chef Secret"
-    assert json.loads(mine)["active"] is True
+    # Nothing the others did changed our user or our customer's follow-up.
+    mine = as_admin("GET", f"/users/{user_id}", None)
+    assert mine["display_name"] == "Chef Secret" and mine["active"] is True
+    after = as_admin("GET", "/customers/BIJOU/C1", None)
+    for section in ("disputes", "promises", "comments", "details", "open_items"):
+        assert after[section] == before[section], section
+    reasons = as_admin("GET", "/settings/dispute-reasons", None)
+    assert "pirate" not in {r["code"] for r in reasons["reasons"]}

@@ -386,8 +386,17 @@ def test_bad_patches_are_422_with_the_field_and_nothing_is_written(
     assert workspace.admin.get(f"/users/{target}")[1] == before
 
 
-def test_a_viewer_learns_nothing_from_a_bad_body(workspace: Workspace) -> None:
-    assert workspace.viewer.post("/users", {"email": "bad"})[0] == 403
+def test_a_viewer_is_refused_and_a_malformed_body_only_learns_the_public_schema(
+    workspace: Workspace,
+) -> None:
+    before = listed(workspace)
+    good = {"email": "vera@bijou.fr", "display_name": "Vera"}
+    assert workspace.viewer.post("/users", good)[0] == 403
+    # Bodies are checked against the published schema (GET /openapi.json) before roles: a
+    # malformed one gets the same 422 whoever sends it, and tells nothing of the tenant.
+    status, answer = workspace.viewer.post("/users", {"email": "bad"})
+    assert status == 422 and answer["error"]["code"] == "invalid_body"
+    assert listed(workspace) == before
 
 
 # -- Sage reps: links and proposals -----------------------------------------------------------

@@ -18,6 +18,7 @@ def user_request(
     path: str,
     body: Any = None,
     user_id: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, str]:
     """(status, body text) of one request with a fresh token for that tenant and role."""
     token = keys.issue(
@@ -31,7 +32,11 @@ def user_request(
         api_url + path,
         data=json.dumps(body).encode() if body is not None else None,
         method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            **(headers or {}),
+        },
     )
     try:
         with urllib.request.urlopen(request) as answer:

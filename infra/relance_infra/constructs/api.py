@@ -16,7 +16,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct
 
-from relance.store import names
+from relance.store import directory, names
 from relance.sync import signing
 from relance_infra.constructs import acknowledge, arn_token
 from relance_infra.constructs.layers import ARCHITECTURE, RUNTIME, Layers
@@ -66,6 +66,19 @@ USER_ROUTES = (
     Route("GET", "/openapi.json"),
     Route("GET", "/users/{user_id}/portfolio"),
     Route("PUT", "/users/{user_id}/portfolio"),
+    Route("GET", "/me/settings"),
+    Route("PUT", "/me/settings"),
+    Route("GET", "/settings/dispute-reasons"),
+    Route("PUT", "/settings/dispute-reasons"),
+    Route("GET", "/settings/custom-fields"),
+    Route("PUT", "/settings/custom-fields"),
+    Route("POST", "/customers/{company}/{number}/disputes"),
+    Route("POST", "/customers/{company}/{number}/disputes/{dispute_id}/resolve"),
+    Route("POST", "/customers/{company}/{number}/promises"),
+    Route("POST", "/customers/{company}/{number}/promises/{promise_id}/cancel"),
+    Route("POST", "/customers/{company}/{number}/comments"),
+    Route("PUT", "/customers/{company}/{number}/details"),
+    Route("PUT", "/customers/{company}/{number}/items/{entry}"),
 )
 
 
@@ -113,10 +126,16 @@ class Api(Construct):
             folder="api",
             description="User routes behind Cognito: users, sync requests, runs, controls",
             memory_mb=512,
-            # Only the table: the user routes never touch raw batches.
-            environment={names.TABLE_ENV: table.table_name},
+            # The table and the user pool: the user routes never touch raw batches.
+            environment={
+                names.TABLE_ENV: table.table_name,
+                names.USER_POOL_ENV: user_pool.user_pool_id,
+            },
         )
         table.grant_read_write_data(self.api_function)
+        # User management mirrors users into the pool (relance.store.directory): exactly the
+        # admin actions that module calls, on this pool only.
+        user_pool.grant(self.api_function, *directory.IAM_ACTIONS)
         for function in (self.ingest_function, self.api_function):
             acknowledge(
                 _default_policy(function),

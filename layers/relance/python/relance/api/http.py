@@ -8,6 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from relance.services.errors import ServiceError
@@ -50,7 +51,82 @@ def validation_error(err: ValidationError) -> Response[str]:
     )
 
 
+def request_validation_error(err: RequestValidationError) -> Response[str]:
+    """Powertools' own validation of a declared body or query: the same 422 as ours.
+
+    Its locations start with where the value was ("body", "query", "path"); the field
+    path after that is what a caller needs."""
+    errors = list(err.errors())
+    problems = [
+        {"where": ".".join(str(p) for p in _field_path(e["loc"])), "problem": e["msg"]}
+        for e in errors[:50]
+    ]
+    where = "query" if errors and errors[0]["loc"][:1] == ("query",) else "body"
+    return json_response(
+        422,
+        {
+            "error": {
+                "code": f"invalid_{where}",
+                "message": f"The request is not valid: {len(errors)} problem(s).",
+                "message_fr": f"La requête est invalide : {len(errors)} problème(s).",
+                "details": problems,
+            }
+        },
+    )
+
+
+def body_not_an_object(event: dict[str, Any]) -> dict[str, Any] | None:
+    """A ready 4xx answer when a request body is not one JSON object, else None.
+
+    Checked before Powertools sees the request: its validation reads a JSON list as its
+    first element, so `[{...valid...}, {...}]` would pass as the first object alone.
+    """
+    body = event.get("body")
+    if not body:
+        return None
+    if event.get("isBase64Encoded"):
+        body = base64.b64decode(body).decode("utf-8", errors="replace")
+    try:
+        parsed = json.loads(body)
+    except ValueError as err:
+        return _answer(400, "unreadable_body", f"The body is not JSON: {err}",
+                       "Le contenu de la requête n'est pas du JSON.")  # fmt: skip
+    if not isinstance(parsed, dict):
+        return _answer(422, "invalid_body", "The body must be one JSON object.",
+                       "Le contenu doit être un objet JSON.", [{"where": "", "problem":
+                       f"expected an object, got {type(parsed).__name__}"}])  # fmt: skip
+    return None
+
+
+def _answer(
+    status: int, code: str, message: str, message_fr: str, details: Any = None
+) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message, "message_fr": message_fr}
+    if details is not None:
+        error["details"] = details
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps({"error": error}, ensure_ascii=False),
+        "isBase64Encoded": False,
+    }
+
+
+def _field_path(loc: Any) -> list[Any]:
+    parts = list(loc)
+    if parts[:1] in (["body"], ["query"], ["path"]):
+        parts = parts[1:]
+    # A model declared as a whole (body: Annotated[Model, Body()]) may add its own name.
+    if parts[:1] == ["query"]:
+        parts = parts[1:]
+    return parts
+
+
 def install_error_handlers(app: APIGatewayRestResolver) -> None:
+    @app.exception_handler(RequestValidationError)
+    def _request_invalid(err: RequestValidationError) -> Response[str]:
+        return request_validation_error(err)
+
     @app.exception_handler(ServiceError)
     def _service_error(err: ServiceError) -> Response[str]:
         logger.info("refused", code=err.code, status=err.status)

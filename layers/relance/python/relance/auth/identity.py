@@ -44,6 +44,7 @@ def identity_from_claims(claims: dict[str, Any] | None) -> Identity:
         return Identity(
             tenant=claims.get(TENANT_CLAIM, ""),
             role=claims.get(ROLE_CLAIM, ""),
+            # The Cognito sub is the Relance user id (decision 16, store/directory.py).
             user_id=claims.get("sub", ""),
             email=claims.get("email", ""),
         )

@@ -65,3 +65,13 @@ class Portfolio(BaseModel):
         if CustomerRef(company=company, number=number) in self.customers:
             return True
         return any(rule.matches(company, rep_number) for rule in self.rules)
+
+
+def working_scope(role: str, portfolio: Portfolio | None) -> Portfolio | None:
+    """The customers a caller may work on: a user's own portfolio, if it has one.
+
+    Admins and read-only users see the whole tenant (the CFO reads everything); so does a
+    user without a portfolio."""
+    if role != "user" or portfolio is None or portfolio.is_empty:
+        return None
+    return portfolio

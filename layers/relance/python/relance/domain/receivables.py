@@ -38,6 +38,13 @@ class CustomerSummary(BaseModel):
     overdue: Decimal = ZERO
     buckets: BucketAmounts = Field(default_factory=BucketAmounts)
     oldest_due: date | None = None  # oldest aging date among overdue debit items
+    # Follow-up figures (domain/followup.py Rollup): not from Sage, merged in at read time.
+    open_disputes: int = 0
+    disputed: Decimal = ZERO
+    open_promises: int = 0
+    promised: Decimal = ZERO
+    broken_promises: int = 0
+    flagged: bool = False
 
     def days_late(self, today: date) -> int:
         return max(0, days_late(self.oldest_due, today)) if self.oldest_due else 0
@@ -85,6 +92,12 @@ class Dashboard(BaseModel):
     total: Decimal
     overdue: Decimal
     buckets: BucketAmounts
+    disputes_open: int
+    disputed: Decimal
+    promises_open: int
+    promised: Decimal
+    broken_promises: int
+    flagged: int
     top_debtors: list[CustomerSummary]
 
 
@@ -102,5 +115,11 @@ def dashboard(summaries: Iterable[CustomerSummary], top: int = 10) -> Dashboard:
         total=sum((s.total for s in rows), ZERO),
         overdue=sum((s.overdue for s in rows), ZERO),
         buckets=buckets,
+        disputes_open=sum(s.open_disputes for s in rows),
+        disputed=sum((s.disputed for s in rows), ZERO),
+        promises_open=sum(s.open_promises for s in rows),
+        promised=sum((s.promised for s in rows), ZERO),
+        broken_promises=sum(s.broken_promises for s in rows),
+        flagged=sum(1 for s in rows if s.flagged),
         top_debtors=sorted(rows, key=lambda s: (-s.total, s.company, s.number))[:top],
     )

@@ -48,3 +48,10 @@ class Conflict(ServiceError):
 
 class Invalid(ServiceError):
     status = 422
+
+
+class Unavailable(ServiceError):
+    """A service we depend on did not answer; nothing was written, the same request may be
+    sent again."""
+
+    status = 503

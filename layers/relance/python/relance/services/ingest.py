@@ -18,6 +18,7 @@ from relance.domain.aging import aged_balance
 from relance.domain.control import ControlReport, compare
 from relance.domain.receivables import summarize
 from relance.services.errors import Conflict, Invalid, NotFound, ServiceError, Unauthorized
+from relance.services.followup import FollowUpService, open_lines_by_customer
 from relance.store.archive import BatchArchive
 from relance.store.dynamo import SyncStore
 from relance.sync import signing
@@ -35,9 +36,12 @@ MAX_DIFFERENCES_KEPT = 500
 
 
 class IngestService:
-    def __init__(self, store: SyncStore, archive: BatchArchive) -> None:
+    def __init__(
+        self, store: SyncStore, archive: BatchArchive, followup: FollowUpService | None = None
+    ) -> None:
         self.store = store
         self.archive = archive
+        self.followup = followup
 
     # -- identity ------------------------------------------------------------------------
     def authenticate(
@@ -188,7 +192,7 @@ class IngestService:
         with ThreadPoolExecutor(len(finish.companies), thread_name_prefix="finish") as pool:
             companies = list(
                 pool.map(
-                    lambda result: self._finish_company(tenant, finish, result, key_sets),
+                    lambda result: self._finish_company(tenant, finish, result, key_sets, now),
                     finish.companies,
                 )
             )
@@ -233,6 +237,7 @@ class IngestService:
         finish: RunFinish,
         result: CompanyResult,
         key_sets: dict[tuple[str, str], set[str]],
+        now: datetime,
     ) -> dict[str, Any]:
         deleted: dict[str, int] = {}
         lines = dict(self.store.line_aging_facts(tenant, result.company))
@@ -258,6 +263,11 @@ class IngestService:
             "deleted": deleted,
             "summaries_updated": updated,
         }
+        if self.followup is not None:
+            # Promises are kept or broken by what this sync found paid (V5).
+            summary["promises_decided"] = self.followup.assess_promises(
+                tenant, result.company, open_lines_by_customer(lines), finish.as_of, now
+            )
         if result.sage_aged_balance is not None:
             sage = result.sage_aged_balance
             report = compare(sage, aged_balance(sage.company, lines.values(), sage.as_of))

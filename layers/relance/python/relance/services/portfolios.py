@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from relance.auth.identity import Identity
-from relance.domain.portfolios import Portfolio, PortfolioBody
+from relance.domain.portfolios import Portfolio, PortfolioBody, working_scope
 from relance.services.errors import Conflict, Forbidden, NotFound
 from relance.store.dynamo import ConflictError
 from relance.store.portfolios import PortfolioStore
@@ -60,8 +60,7 @@ class PortfolioService:
         Admins and read-only users see the whole tenant (the CFO reads everything)."""
         if who.role != "user":
             return None
-        portfolio = self.portfolios.get(who.tenant, who.user_id)
-        return None if portfolio is None or portfolio.is_empty else portfolio
+        return working_scope(who.role, self.portfolios.get(who.tenant, who.user_id))
 
     def of_collector(self, who: Identity, user_id: str) -> Portfolio:
         """A collector's portfolio, for the "by collector" filter of lists (K4)."""

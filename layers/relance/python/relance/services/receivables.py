@@ -13,14 +13,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from relance.domain.aging import aged_balance, days_late
+from relance.domain.aging import aged_balance
+from relance.domain.card import FOLLOWUP_TYPES, FollowUp, sections
 from relance.domain.portfolios import Portfolio
 from relance.domain.receivables import CustomerSummary, dashboard
 from relance.domain.records import Contact, Customer, LedgerLine
 from relance.services.errors import Forbidden, NotFound
 from relance.store.dynamo import SyncStore
 
-SortKey = Literal["total", "overdue", "days_late", "name", "number"]
+SortKey = Literal["total", "overdue", "days_late", "name", "number", "disputed", "promised"]
 
 
 class CustomerQuery(BaseModel):
@@ -35,6 +36,9 @@ class CustomerQuery(BaseModel):
     overdue_only: bool = False
     min_total: Decimal | None = None
     min_days_late: int | None = Field(default=None, ge=0)
+    flagged: bool | None = None  # watched customers only (true) or unwatched (false)
+    disputed: bool | None = None  # with an open dispute (true) or without (false)
+    broken_promise: bool | None = None  # with a broken promise
     sort: SortKey = "total"
     order: Literal["asc", "desc"] = "desc"
     offset: int = Field(default=0, ge=0)
@@ -52,6 +56,12 @@ def _matches(s: CustomerSummary, query: CustomerQuery, today: date) -> bool:
     if query.overdue_only and s.overdue <= 0:
         return False
     if query.min_total is not None and s.total < query.min_total:
+        return False
+    if query.flagged is not None and s.flagged != query.flagged:
+        return False
+    if query.disputed is not None and (s.open_disputes > 0) != query.disputed:
+        return False
+    if query.broken_promise is not None and (s.broken_promises > 0) != query.broken_promise:
         return False
     return query.min_days_late is None or s.days_late(today) >= query.min_days_late
 
@@ -83,6 +93,8 @@ class ReceivablesService:
             "days_late": lambda s: s.days_late(today),
             "name": lambda s: s.name.casefold(),
             "number": lambda s: s.number,
+            "disputed": lambda s: s.disputed,
+            "promised": lambda s: s.promised,
         }[query.sort]
         rows.sort(key=lambda s: (s.company, s.number))  # stable tie-break, then the sort key
         rows.sort(key=sort_value, reverse=query.order == "desc")
@@ -110,10 +122,13 @@ class ReceivablesService:
         customer: Customer | None = None
         contacts: list[Contact] = []
         lines: list[LedgerLine] = []
+        followup: list[dict[str, Any]] = []
         for item in items:
             kind = item["item_type"]
             fields = {k: v for k, v in item.items() if not k.isupper() and k != "item_type"}
-            if kind == "customer":
+            if kind in FOLLOWUP_TYPES:
+                followup.append(item)
+            elif kind == "customer":
                 customer = Customer.model_validate({**fields, "company": company})
             elif kind == "contact":
                 contacts.append(Contact.model_validate({**fields, "company": company}))
@@ -139,10 +154,7 @@ class ReceivablesService:
             "number": number,
             "customer": customer.model_dump(mode="json") if customer else None,
             "contacts": [c.model_dump(mode="json") for c in contacts],
-            "open_items": [
-                {**line.model_dump(mode="json"), "days_late": days_late(line.aging_date, today)}
-                for line in lines
-            ],
             "aged_balance": balance.model_dump(mode="json") if balance else None,
             "total": str(sum((line.amount for line in lines), Decimal(0))),
+            **sections(lines, FollowUp(followup), today),
         }

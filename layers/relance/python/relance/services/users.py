@@ -3,13 +3,27 @@
 The tenant is always the verified identity's. A user id is looked up in the caller's tenant
 before any per-user permission is decided, so another tenant's id is simply unknown (404)
 and a refusal never tells whether it exists elsewhere.
+
+With a sign-in directory (the Cognito pool, in AWS; none locally, where the dev server signs
+its own tokens), DynamoDB stays the source of truth and the pool mirrors it (decision 16):
+- create: the sign-in is reserved first (its `sub` becomes the user id; it has no role yet,
+  so it is useless until stored), then the user is stored, then its state is mirrored;
+- every write (even one that changes nothing, e.g. the same request sent again) re-applies
+  the stored user's whole state to the pool once the DynamoDB write has succeeded;
+- if the pool fails after the write, the write stands: the answer carries
+  `sign_in_synced: false`, the failure is logged, and the next edit, the same request again
+  or `resync` repairs it.
+Answers carry `sign_in_synced` only when there is a directory.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime
 from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from relance.auth.identity import Identity
 from relance.domain.records import Rep
@@ -29,15 +43,29 @@ from relance.domain.users import (
     rep_display_name,
     stale,
 )
-from relance.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from relance.services.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    ServiceError,
+    Unavailable,
+)
+from relance.store.directory import CognitoDirectory, DirectoryError
 from relance.store.dynamo import SyncStore
 from relance.store.users import UserConflict, UserStore
 
+logger = logging.getLogger(__name__)
+_DIRECTORY_FAILURES = (DirectoryError, ClientError, BotoCoreError)
+
 
 class UserService:
-    def __init__(self, users: UserStore, records: SyncStore) -> None:
+    def __init__(
+        self, users: UserStore, records: SyncStore, directory: CognitoDirectory | None = None
+    ) -> None:
         self.users = users
         self.records = records  # synced Sage reps and the tenant's companies
+        self.directory = directory  # the sign-ins to keep in step; None locally
 
     # -- reads ---------------------------------------------------------------------------
     def me(self, who: Identity) -> dict[str, Any]:
@@ -74,19 +102,24 @@ class UserService:
     def create(self, who: Identity, body: NewUser, now: datetime) -> dict[str, Any]:
         self._admin(who)
         self._check_rep_links(who.tenant, body.rep_links)
-        return self.provision(who.tenant, body, now).public()
+        user, synced = self._provision(who.tenant, body, now, None)
+        return {**user.public(), **synced}
 
     def provision(
         self, tenant: str, body: NewUser, now: datetime, user_id: str | None = None
     ) -> User:
         """Store a new user without a caller (demo seed; Cognito onboarding passes the
-        Cognito `sub` as `user_id`, so a token's subject finds its user)."""
-        user = body.build(user_id or new_user_id(now, secrets.token_bytes(10)), now)
-        try:
-            self.users.create(tenant, user)
-        except UserConflict as err:
-            raise self._conflict(tenant, err) from None
-        return user
+        Cognito `sub` as `user_id`, so a token's subject finds its user). With a directory
+        and no `user_id`, the sign-in is reserved first and its `sub` is the user id."""
+        return self._provision(tenant, body, now, user_id)[0]
+
+    def resync(self, tenant: str, user_id: str | None = None) -> list[str]:
+        """Apply the stored state of a tenant's users (or of one) to the directory again;
+        the ids it failed for. For an operator or a scheduled repair; a no-op without one."""
+        if self.directory is None:
+            return []
+        users = self.users.list_users(tenant) if user_id is None else [self._find(tenant, user_id)]
+        return [u.user_id for u in users if not self._sync(tenant, u.user_id)["sign_in_synced"]]
 
     def update(
         self, who: Identity, user_id: str, patch: UserPatch, now: datetime
@@ -100,7 +133,7 @@ class UserService:
         if after.rep_links != before.rep_links:
             self._check_rep_links(who.tenant, after.rep_links)
         self._write(who.tenant, before, after)
-        return after.public()
+        return {**after.public(), **self._sync(who.tenant, after.user_id)}
 
     def set_active(
         self, who: Identity, user_id: str, active: bool, now: datetime
@@ -112,7 +145,68 @@ class UserService:
         except UserRuleError as err:
             raise _http(err) from None
         self._write(who.tenant, before, after)
-        return after.public()
+        return {**after.public(), **self._sync(who.tenant, after.user_id)}
+
+    # -- the sign-in directory -----------------------------------------------------------
+    def _provision(
+        self, tenant: str, body: NewUser, now: datetime, user_id: str | None
+    ) -> tuple[User, dict[str, Any]]:
+        if user_id is None and self.directory is not None:
+            user_id = self._reserve(tenant, body.email)
+        user = body.build(user_id or new_user_id(now, secrets.token_bytes(10)), now)
+        try:
+            self.users.create(tenant, user)
+        except UserConflict as err:
+            raise self._conflict(tenant, err) from None
+        return user, self._sync(tenant, user.user_id)
+
+    def _reserve(self, tenant: str, email: str) -> str:
+        """The sign-in's sub for a new user, or why not; nothing is stored yet."""
+        assert self.directory is not None
+        if self.users.user_id_for_email(tenant, email) is not None:
+            # The usual duplicate: refused before the pool is even asked.
+            raise self._conflict(tenant, UserConflict("email_taken", email))
+        try:
+            user_id = self.directory.reserve(tenant, email)
+        except DirectoryError as err:
+            if err.reason != "other_tenant":
+                raise _unavailable() from None
+            # One pool signs in every tenant by email; say no more than "not here".
+            raise Conflict(
+                "email_used_elsewhere",
+                f"The address {email} already signs in to another Relance workspace.",
+                f"L'adresse {email} sert déjà à se connecter à un autre espace Relance.",
+                where="email",
+            ) from None
+        except (ClientError, BotoCoreError):
+            logger.exception("sign-in not reserved", extra={"tenant": tenant})
+            raise _unavailable() from None
+        if self.users.get(tenant, user_id) is not None:
+            # That address signs in as a user stored under another one (an email change
+            # the pool has not taken yet): the same person, not a new user.
+            raise Conflict(
+                "email_taken",
+                f"A user with the email {email} already exists in this workspace.",
+                f"Un utilisateur avec l'adresse {email} existe déjà dans cet espace.",
+                where="email",
+                user_id=user_id,
+            )
+        return user_id
+
+    def _sync(self, tenant: str, user_id: str) -> dict[str, Any]:
+        """Mirror the stored user (read again, so that of two concurrent edits the pool ends
+        with the later one) into the directory. A failure leaves the write in place."""
+        if self.directory is None:
+            return {}
+        user = self.users.get(tenant, user_id)
+        if user is None:
+            return {"sign_in_synced": False}
+        try:
+            self.directory.sync_user(tenant, user)
+        except _DIRECTORY_FAILURES:
+            logger.exception("sign-in not synced", extra={"tenant": tenant, "user_id": user_id})
+            return {"sign_in_synced": False}
+        return {"sign_in_synced": True}
 
     # -- helpers -------------------------------------------------------------------------
     def _admin(self, who: Identity) -> None:
@@ -214,6 +308,14 @@ class UserService:
 def _http(err: UserRuleError) -> ServiceError:
     kind = Forbidden if isinstance(err, NotAllowed) else Conflict
     return kind(err.code, err.message, err.message_fr, **err.details)
+
+
+def _unavailable() -> Unavailable:
+    return Unavailable(
+        "sign_in_unavailable",
+        "The sign-in service did not answer; nothing was saved: try again.",
+        "Le service de connexion n'a pas répondu ; rien n'a été enregistré : réessayez.",
+    )
 
 
 # -- demo logins -----------------------------------------------------------------------------

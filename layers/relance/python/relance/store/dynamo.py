@@ -253,18 +253,36 @@ class SyncStore:
         return [from_item(i) for i in self._query(pk, index=GSI1)]
 
     # -- customer summaries (who owes what) -------------------------------------------
-    def summaries(self, tenant: str, company: str | None = None) -> list[CustomerSummary]:
-        """Every customer summary of the tenant (or of one company): one paged Query."""
+    def summaries(
+        self, tenant: str, company: str | None = None, *, with_followup: bool = True
+    ) -> list[CustomerSummary]:
+        """Every customer summary of the tenant (or of one company): one paged Query.
+
+        The partition also holds each customer's follow-up rollup (store/followup.py),
+        sorted right after its summary: with `with_followup`, its figures are merged in;
+        without, the summaries are exactly what the last sync wrote.
+        """
         prefix = f"{company}#" if company else ""
-        return [
-            CustomerSummary.model_validate(from_item(item))
-            for item in self._query(keys.summaries_pk(tenant), prefix)
-        ]
+        found: dict[tuple[str, str], CustomerSummary] = {}
+        rollups: list[dict[str, Any]] = []
+        for item in self._query(keys.summaries_pk(tenant), prefix):
+            values = from_item(item)
+            if values.get("item_type") == "followup_rollup":
+                rollups.append(values)
+            else:
+                summary = CustomerSummary.model_validate(values)
+                found[(summary.company, summary.number)] = summary
+        if with_followup:
+            for rollup in rollups:
+                key = (rollup["company"], rollup["customer"])
+                if key in found:
+                    found[key] = found[key].model_copy(update=_rollup_fields(rollup))
+        return list(found.values())
 
     def replace_summaries(self, tenant: str, company: str, fresh: list[CustomerSummary]) -> int:
         """Store a company's new summaries, writing only those that changed."""
         pk = keys.summaries_pk(tenant)
-        held = {s.number: s for s in self.summaries(tenant, company)}
+        held = {s.number: s for s in self.summaries(tenant, company, with_followup=False)}
         wanted = {s.number: s for s in fresh}
         requests: list[dict[str, Any]] = [
             {"PutRequest": {"Item": to_item(
@@ -428,6 +446,18 @@ class SyncStore:
         for item in self._query(pk, index=GSI1, newest_first=True, limit=1):
             return _public(from_item(item))
         return None
+
+
+def _rollup_fields(rollup: dict[str, Any]) -> dict[str, Any]:
+    """A follow-up rollup's figures, typed as CustomerSummary has them."""
+    return {
+        "open_disputes": int(rollup.get("open_disputes", 0)),
+        "disputed": Decimal(rollup.get("disputed", 0)),
+        "open_promises": int(rollup.get("open_promises", 0)),
+        "promised": Decimal(rollup.get("promised", 0)),
+        "broken_promises": int(rollup.get("broken_promises", 0)),
+        "flagged": bool(rollup.get("flagged", False)),
+    }
 
 
 def _aging_fact(item: dict[str, Any], prefix: str) -> tuple[str, AgingFact]:

@@ -37,6 +37,9 @@ Users (store/users.py, its patterns U1-U5; tested in tests/integration/test_user
 9. One user, or who has an email: GetItem T#{t}#USERS / USER#{id} or EMAIL#{email}.
 10. A tenant's users: Query PK=T#{t}#USERS, SK begins_with USER#.
 11. Create / change a user: TransactWriteItems over the user, its claims and the admin count.
+Display settings (store/settings.py; tests/integration/test_settings_api.py):
+- settings:       T#{t}#USERS / SETTINGS#{user_id}  (version for optimistic locking);
+  one GetItem per customer list, card or dashboard ("today" and formats, V9).
 """
 
 from __future__ import annotations

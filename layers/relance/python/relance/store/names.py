@@ -6,6 +6,8 @@ import os
 
 TABLE_ENV = "RELANCE_TABLE"
 RAW_BUCKET_ENV = "RELANCE_RAW_BUCKET"
+# Set in AWS only: the Cognito user pool whose sign-ins mirror the users (store/directory.py).
+USER_POOL_ENV = "RELANCE_USER_POOL_ID"
 
 
 def table_name() -> str:
@@ -14,3 +16,7 @@ def table_name() -> str:
 
 def raw_bucket_name() -> str:
     return os.environ.get(RAW_BUCKET_ENV, "relance-raw-batches")
+
+
+def user_pool_id() -> str | None:
+    return os.environ.get(USER_POOL_ENV) or None

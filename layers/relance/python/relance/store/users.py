@@ -9,7 +9,8 @@ Items, all in the tenant's users partition, so every read below is one partition
 Access patterns (tested through the API in tests/integration/test_users_api.py):
 U1. One user (GET /users/{id}, /me, the read before each write): GetItem USER#{id}.
 U2. Every user of a tenant, oldest first (admin list, proposals): Query PK=T#{t}#USERS,
-    SK begins_with USER#.
+    SK begins_with USER#, sorted by created_at (ids are ULIDs locally, sorted already, but
+    Cognito subs in AWS: decision 16).
 U3. Who has this email: GetItem EMAIL#{email}.
 U4. Create: one TransactWriteItems: the user, its email claim and rep claims (each only if
     new), and +1 on the admin count for an active admin.
@@ -73,7 +74,8 @@ class UserStore:
         return _user(item) if item else None
 
     def list_users(self, tenant: str) -> list[User]:
-        return [_user(from_item(item)) for item in self._query(users_pk(tenant), "USER#")]
+        users = [_user(from_item(item)) for item in self._query(users_pk(tenant), "USER#")]
+        return sorted(users, key=lambda user: user.created_at)  # stable: ULID order on ties
 
     def user_id_for_email(self, tenant: str, email: str) -> str | None:
         item = self._get(users_pk(tenant), email_sk(email))

@@ -6,63 +6,80 @@ sees the customers of its portfolio only (K3); any list can be narrowed to a col
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import BaseModel, ConfigDict
 
+from relance.api import display
 from relance.api.caller import caller
 from relance.api.http import json_response
+from relance.api.schemas import Card, CustomerPage, DashboardAnswer, answers
 from relance.auth.identity import Identity
+from relance.domain.display import DisplaySettings, today_in
 from relance.domain.portfolios import Portfolio
+from relance.services.context import CallerContext
 from relance.services.receivables import CustomerQuery
-from relance.services.wiring import portfolio_service, receivables_service
+from relance.services.wiring import context_service, portfolio_service, receivables_service
 
 router = Router()
-# Until display settings (V9) give each user a time zone, "today" is French time.
-TENANT_ZONE = ZoneInfo("Europe/Paris")
 
 
-def _today() -> date:
-    return datetime.now(TENANT_ZONE).date()
+def _today(settings: DisplaySettings) -> date:
+    """Today on the caller's clock (its time zone setting): days late are counted to it."""
+    return today_in(settings, datetime.now(UTC))
 
 
 def _params() -> dict[str, str]:
     return dict(router.current_event.query_string_parameters or {})
 
 
-def _scopes(me: Identity, collector: str | None = None) -> list[Portfolio]:
-    """The portfolios a read is limited to: the caller's own (a collector with one), and
-    the chosen collector's when a list is filtered by collector (K4)."""
-    scopes = []
-    own = portfolio_service().scope(me)
-    if own is not None:
-        scopes.append(own)
+def _context(me: Identity, collector: str | None = None) -> tuple[CallerContext, list[Portfolio]]:
+    """The caller's settings (V9) and the portfolios a read is limited to: the caller's own
+    (a collector with one), and the chosen collector's when a list is filtered by it (K4).
+    Settings and own portfolio come in one request (store/caller.py)."""
+    context = context_service().load(me)
+    scopes = [context.scope] if context.scope is not None else []
     if collector:
         scopes.append(portfolio_service().of_collector(me, collector))
-    return scopes
+    return context, scopes
 
 
-@router.get("/customers")
-def list_customers() -> Any:
+@router.get("/customers", responses=answers(CustomerPage))
+def list_customers(query: Annotated[CustomerQuery, Query()]) -> Any:
     me = caller(router)
+    # Powertools checks the declared parameters; ours also refuses unknown ones (a typo in
+    # a filter must not silently widen the list).
     query = CustomerQuery.model_validate(_params())
-    scopes = _scopes(me, query.collector)
-    return json_response(200, receivables_service().customers(me.tenant, query, _today(), scopes))
+    context, scopes = _context(me, query.collector)
+    shown = context.settings
+    page = receivables_service().customers(me.tenant, query, _today(shown), scopes)
+    return json_response(200, display.customer_page(page, shown))
 
 
-@router.get("/customers/<company>/<number>")
+@router.get("/customers/<company>/<number>", responses=answers(Card))
 def customer_card(company: str, number: str) -> Any:
     me = caller(router)
-    card = receivables_service().card(me.tenant, company, number, _today(), _scopes(me))
-    return json_response(200, card)
+    context, scopes = _context(me)
+    shown = context.settings
+    card = receivables_service().card(me.tenant, company, number, _today(shown), scopes)
+    return json_response(200, display.customer_card(card, shown))
 
 
-@router.get("/dashboard")
-def home_dashboard() -> Any:
+class DashboardQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    company: str | None = None
+    collector: str | None = None  # a collector's user id: the customers of its portfolio
+
+
+@router.get("/dashboard", responses=answers(DashboardAnswer))
+def home_dashboard(query: Annotated[DashboardQuery, Query()]) -> Any:
     me = caller(router)
-    params = _params()
-    scopes = _scopes(me, params.get("collector"))
-    board = receivables_service().dashboard(me.tenant, params.get("company"), _today(), scopes)
-    return json_response(200, board)
+    params = DashboardQuery.model_validate(_params())
+    context, scopes = _context(me, params.collector)
+    shown = context.settings
+    board = receivables_service().dashboard(me.tenant, params.company, _today(shown), scopes)
+    return json_response(200, display.dashboard(board, shown))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel, ConfigDict
 
 from relance.api.caller import caller
 from relance.api.http import json_response
+from relance.api.schemas import Controls, Runs, SyncRequest, answers
 from relance.services.errors import NotFound
 from relance.services.wiring import ingest_service
 
@@ -21,28 +23,27 @@ class SyncRequestBody(BaseModel):
     mode: Literal["full", "incremental"] = "incremental"
 
 
-@router.post("/sync-requests")
-def request_sync() -> Any:
+@router.post("/sync-requests", responses=answers(SyncRequest, 202, "Accepted"))
+def request_sync(body: Annotated[SyncRequestBody, Body()]) -> Any:
     me = caller(router)
     me.require("user")
-    body = SyncRequestBody.model_validate(router.current_event.json_body or {})
     request = ingest_service().request_sync(me.tenant, body.mode, me.user_id, datetime.now(UTC))
     return json_response(202, request)
 
 
-@router.get("/sync-runs")
+@router.get("/sync-runs", responses=answers(Runs))
 def list_runs() -> Any:
     me = caller(router)
     return json_response(200, {"runs": ingest_service().store.list_runs(me.tenant)})
 
 
-@router.get("/controls/aged-balance")
-def aged_balance_control() -> Any:
+@router.get("/controls/aged-balance", responses=answers(Controls))
+def aged_balance_control(company: Annotated[str | None, Query()] = None) -> Any:
     """The latest aged-balance control of each company (or of ?company=CODE)."""
     me = caller(router)
     store = ingest_service().store
     companies = store.list_companies(me.tenant)
-    wanted = router.current_event.get_query_string_value("company")
+    wanted = company
     if wanted:
         companies = [c for c in companies if c == wanted]
     controls = []

@@ -14,65 +14,61 @@ Who may do what (the tenant is always the token's):
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from relance.api.caller import caller
 from relance.api.http import json_response
-from relance.domain.users import NewUser, UserPatch
+from relance.api.schemas import Me, Proposals, Users, answers
+from relance.domain.users import NewUser, User, UserPatch
 from relance.services.wiring import user_service
 
 router = Router()
 
 
-def _body() -> Any:
-    return router.current_event.json_body or {}
-
-
-@router.get("/me")
+@router.get("/me", responses=answers(Me))
 def me() -> Any:
     return json_response(200, user_service().me(caller(router)))
 
 
-@router.get("/users")
+@router.get("/users", responses=answers(Users))
 def list_users() -> Any:
     return json_response(200, {"users": user_service().list_users(caller(router))})
 
 
-@router.post("/users")
-def create_user() -> Any:
+@router.post("/users", responses=answers(User, 201, "Created"))
+def create_user(body: Annotated[NewUser, Body()]) -> Any:
     who = caller(router)
-    who.require("admin")  # before reading the body: a viewer learns nothing from a 422
-    body = NewUser.model_validate(_body())
+    who.require("admin")
     return json_response(201, user_service().create(who, body, datetime.now(UTC)))
 
 
 # Registered before /users/<user_id>, and Powertools tries static routes first anyway.
-@router.get("/users/proposals")
+@router.get("/users/proposals", responses=answers(Proposals))
 def user_proposals() -> Any:
     return json_response(200, {"proposals": user_service().proposals(caller(router))})
 
 
-@router.get("/users/<user_id>")
+@router.get("/users/<user_id>", responses=answers(User))
 def get_user(user_id: str) -> Any:
     return json_response(200, user_service().get_user(caller(router), user_id))
 
 
-@router.patch("/users/<user_id>")
-def update_user(user_id: str) -> Any:
+@router.patch("/users/<user_id>", responses=answers(User))
+def update_user(user_id: str, patch: Annotated[UserPatch, Body()]) -> Any:
     who = caller(router)
-    patch = UserPatch.model_validate(_body())
     return json_response(200, user_service().update(who, user_id, patch, datetime.now(UTC)))
 
 
-@router.post("/users/<user_id>/deactivate")
+@router.post("/users/<user_id>/deactivate", responses=answers(User))
 def deactivate_user(user_id: str) -> Any:
     who = caller(router)
     return json_response(200, user_service().set_active(who, user_id, False, datetime.now(UTC)))
 
 
-@router.post("/users/<user_id>/activate")
+@router.post("/users/<user_id>/activate", responses=answers(User))
 def activate_user(user_id: str) -> Any:
     who = caller(router)
     return json_response(200, user_service().set_active(who, user_id, True, datetime.now(UTC)))

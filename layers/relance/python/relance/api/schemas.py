@@ -1,0 +1,142 @@
+"""What the user routes answer, as models: they make the OpenAPI document's response schemas.
+
+Request bodies and query strings are declared on the routes themselves (Powertools
+validates them and writes them into the document); the answers are declared here, with
+the domain models where a route returns one as it is. tests/integration/test_openapi.py
+checks real answers against these models, so the document cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from relance.domain.aging import BucketAmounts
+from relance.domain.receivables import Dashboard
+from relance.domain.users import Proposal, User
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+def answers(model: type[BaseModel], status: int = 200, description: str = "OK") -> dict[int, Any]:
+    """The `responses` argument of a route that answers `model` as JSON."""
+    return {status: {"description": description, "content": {"application/json": {"model": model}}}}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    message_fr: str
+    details: Any = None
+
+
+class ErrorAnswer(BaseModel):
+    error: ErrorDetail
+
+
+class Me(_Open):
+    user_id: str
+    email: str = ""
+    role: str
+    language: str = "fr"
+    tenant: str
+    stored: bool
+
+
+class Users(BaseModel):
+    users: list[User]
+
+
+class Proposals(BaseModel):
+    proposals: list[Proposal]
+
+
+class SyncRequest(BaseModel):
+    request_id: str
+    mode: str
+    requested_by: str
+    requested_at: datetime
+
+
+class Runs(BaseModel):
+    runs: list[dict[str, Any]]
+
+
+class Controls(BaseModel):
+    controls: list[dict[str, Any]]
+
+
+class CustomerRow(_Open):
+    """A customer summary (domain/receivables.py CustomerSummary) as a list shows it."""
+
+    company: str
+    number: str
+    name: str = ""
+    as_of: date
+    open_items: int
+    total: Decimal
+    overdue: Decimal
+    buckets: BucketAmounts
+    oldest_due: date | None = None
+    open_disputes: int
+    disputed: Decimal
+    open_promises: int
+    promised: Decimal
+    broken_promises: int
+    flagged: bool
+    days_late: int
+    display: dict[str, Any] = Field(default_factory=dict)
+
+
+class CustomerPage(BaseModel):
+    total_count: int
+    offset: int
+    limit: int
+    customers: list[CustomerRow]
+
+
+class DashboardAnswer(Dashboard):
+    top_debtors: list[CustomerRow]  # type: ignore[assignment]
+    display: dict[str, Any] = Field(default_factory=dict)
+
+
+class OpenItem(_Open):
+    entry_number: int
+    invoice_number: str = ""
+    accounting_date: date
+    due_date: date | None = None
+    amount: Decimal
+    days_late: int
+    disputed: bool
+    expected_date: date | None = None
+    comments: int
+
+
+class TimelineEntry(_Open):
+    event_id: str
+    kind: str
+    at: datetime
+    actor: str
+
+
+class Card(_Open):
+    company: str
+    number: str
+    customer: dict[str, Any] | None
+    contacts: list[dict[str, Any]]
+    aged_balance: BucketAmounts | None
+    total: Decimal
+    to_chase: Decimal
+    disputed: Decimal
+    open_items: list[OpenItem]
+    disputes: list[dict[str, Any]]
+    promises: list[dict[str, Any]]
+    comments: list[dict[str, Any]]
+    details: dict[str, Any]
+    flagged: bool
+    timeline: list[TimelineEntry]
