@@ -60,9 +60,19 @@ EXPECTED_ROUTES = {
     ("GET", "/settings/custom-fields", "COGNITO_USER_POOLS", "ApiFunction"),
     ("PUT", "/settings/custom-fields", "COGNITO_USER_POOLS", "ApiFunction"),
     ("POST", "/customers/{company}/{number}/disputes", "COGNITO_USER_POOLS", "ApiFunction"),
-    ("POST", "/customers/{company}/{number}/disputes/{dispute_id}/resolve", "COGNITO_USER_POOLS", "ApiFunction"),  # noqa: E501
+    (
+        "POST",
+        "/customers/{company}/{number}/disputes/{dispute_id}/resolve",
+        "COGNITO_USER_POOLS",
+        "ApiFunction",
+    ),
     ("POST", "/customers/{company}/{number}/promises", "COGNITO_USER_POOLS", "ApiFunction"),
-    ("POST", "/customers/{company}/{number}/promises/{promise_id}/cancel", "COGNITO_USER_POOLS", "ApiFunction"),  # noqa: E501
+    (
+        "POST",
+        "/customers/{company}/{number}/promises/{promise_id}/cancel",
+        "COGNITO_USER_POOLS",
+        "ApiFunction",
+    ),
     ("POST", "/customers/{company}/{number}/comments", "COGNITO_USER_POOLS", "ApiFunction"),
     ("PUT", "/customers/{company}/{number}/details", "COGNITO_USER_POOLS", "ApiFunction"),
     ("PUT", "/customers/{company}/{number}/items/{entry}", "COGNITO_USER_POOLS", "ApiFunction"),
