@@ -40,6 +40,9 @@ def aws() -> Iterator[object]:
         }
     )
     standins.ensure_resources(running, TABLE, [BUCKET])
+    from local.nightly import ensure_queues
+
+    ensure_queues()  # the nightly fan-out and dispatch queues, in moto
     yield running
     running.stop()
 

@@ -15,7 +15,16 @@ from relance.api.http import (
     logger,
     tracer,
 )
-from relance.api.routes import followup, portfolios, receivables, settings, sync, users
+from relance.api.routes import (
+    dunning_config,
+    followup,
+    portfolios,
+    receivables,
+    settings,
+    sync,
+    users,
+    worklist,
+)
 
 # Validation on: bodies and query strings declared on the routes are checked by Powertools
 # and written into the OpenAPI document (422s keep our error shape: api/http.py).
@@ -27,6 +36,8 @@ app.include_router(receivables.router)
 app.include_router(portfolios.router)
 app.include_router(settings.router)
 app.include_router(followup.router)
+app.include_router(dunning_config.router)
+app.include_router(worklist.router)
 
 API_TITLE = "Relance API"
 API_VERSION = "1.0.0"

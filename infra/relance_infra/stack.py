@@ -1,4 +1,4 @@
-"""RelanceStack: storage, auth, layers and the API, wired together, plus the outputs."""
+"""RelanceStack: storage, auth, layers, the API and the nightly run, plus the outputs."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from relance_infra import DEPS_LAYER_DIR, FUNCTIONS_DIR, LAYER_SOURCE
 from relance_infra.constructs.api import Api
 from relance_infra.constructs.auth import Auth
 from relance_infra.constructs.layers import Layers
+from relance_infra.constructs.nightly import Nightly
 from relance_infra.constructs.storage import Storage
 
 
@@ -35,6 +36,15 @@ class RelanceStack(cdk.Stack):
             table=self.storage.table,
             raw_bucket=self.storage.raw_bucket,
             user_pool=self.auth.user_pool,
+        )
+        # After the API: ApiFunction manages the tenants' schedules of the nightly run.
+        self.nightly = Nightly(
+            self,
+            "Nightly",
+            functions_dir=FUNCTIONS_DIR,
+            layers=self.layers,
+            table=self.storage.table,
+            api_function=self.api.api_function,
         )
         cdk.CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
         cdk.CfnOutput(self, "TableName", value=self.storage.table.table_name)

@@ -11,6 +11,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -76,6 +77,39 @@ EXPECTED_ROUTES = {
     ("POST", "/customers/{company}/{number}/comments", "COGNITO_USER_POOLS", "ApiFunction"),
     ("PUT", "/customers/{company}/{number}/details", "COGNITO_USER_POOLS", "ApiFunction"),
     ("PUT", "/customers/{company}/{number}/items/{entry}", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/settings/dunning", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("PUT", "/settings/dunning", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/settings/dunning-run", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("PUT", "/settings/dunning-run", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/settings/penalty-rates", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("PUT", "/settings/penalty-rates", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("POST", "/customers/{company}/{number}/stops", "COGNITO_USER_POOLS", "ApiFunction"),
+    (
+        "DELETE",
+        "/customers/{company}/{number}/stops/{stop_id}",
+        "COGNITO_USER_POOLS",
+        "ApiFunction",
+    ),
+    ("POST", "/customers/{company}/{number}/overrides", "COGNITO_USER_POOLS", "ApiFunction"),
+    (
+        "DELETE",
+        "/customers/{company}/{number}/overrides/{override_id}",
+        "COGNITO_USER_POOLS",
+        "ApiFunction",
+    ),
+    ("PUT", "/customers/{company}/{number}/profile", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/tasks", "COGNITO_USER_POOLS", "ApiFunction"),
+    (
+        "POST",
+        "/customers/{company}/{number}/actions/{action_id}/complete",
+        "COGNITO_USER_POOLS",
+        "ApiFunction",
+    ),
+    ("GET", "/alerts", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/dunning/runs", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("POST", "/dunning/preview", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("POST", "/dunning/runs", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("POST", "/customers/{company}/{number}/reminders", "COGNITO_USER_POOLS", "ApiFunction"),
 }
 
 
@@ -285,7 +319,7 @@ def test_functions_run_the_layers_on_lambdas_platform(synth: Synth) -> None:
     ]
     # The deps layer's wheels are for aarch64: the functions must run there too.
     assert build_deps_layer.PLATFORM.endswith("aarch64")
-    for function in (synth.stack.api.ingest_function, synth.stack.api.api_function):
+    for function in _all_functions(synth):
         props = synth.props(function)
         assert props["Runtime"] == f"python{build_deps_layer.PYTHON_VERSION}"
         assert props["Architectures"] == ["arm64"]
@@ -368,7 +402,7 @@ def test_only_the_api_function_manages_sign_ins_and_only_in_its_pool(synth: Synt
 
 
 def test_functions_use_their_own_roles_without_managed_policies(synth: Synth) -> None:
-    for function in (synth.stack.api.ingest_function, synth.stack.api.api_function):
+    for function in _all_functions(synth):
         role = synth.props(function.role)
         assert "ManagedPolicyArns" not in role
 
@@ -442,3 +476,233 @@ def test_every_route_the_code_serves_is_deployed_with_the_right_function() -> No
 
     assert _code_routes("functions.ingest.handler") == {(r.method, r.path) for r in RELAY_ROUTES}
     assert _code_routes("functions.api.handler") == {(r.method, r.path) for r in USER_ROUTES}
+
+
+# --- The nightly dunning run (issue 4): schedules -> plan -> nightly queue -> company ------
+
+
+def _all_functions(synth: Synth) -> tuple[Any, ...]:
+    api, nightly = synth.stack.api, synth.stack.nightly
+    return (
+        api.ingest_function,
+        api.api_function,
+        nightly.plan_function,
+        nightly.company_function,
+    )
+
+
+def _arn(synth: Synth, construct: Any) -> Json:
+    return {"Fn::GetAtt": [synth.logical_id(construct), "Arn"]}
+
+
+def _grants(statements: list[Json]) -> set[tuple[str, str]]:
+    """(action, resource) pairs of the Allow statements, resources as JSON text."""
+    pairs = set()
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        actions = statement["Action"]
+        resources = statement["Resource"]
+        for action in [actions] if isinstance(actions, str) else actions:
+            for resource in resources if isinstance(resources, list) else [resources]:
+                pairs.add((action, json.dumps(resource, sort_keys=True)))
+    return pairs
+
+
+def _resources_of(statements: list[Json], prefix: str) -> set[str]:
+    return {r for a, r in _grants(statements) if a.startswith(prefix)}
+
+
+def test_nightly_functions_run_their_handlers_with_their_limits(synth: Synth) -> None:
+    from relance_infra.constructs.nightly import COMPANY_MAX_CONCURRENCY
+
+    nightly = synth.stack.nightly
+    plan = synth.props(nightly.plan_function)
+    company = synth.props(nightly.company_function)
+    assert plan["Timeout"] == 60
+    assert company["Timeout"] == 900  # Lambda's maximum
+    assert company["MemorySize"] >= 1024
+    for function in (nightly.plan_function, nightly.company_function):
+        assert (_asset_dir(synth, function, "Code") / "handler.py").is_file()
+        assert synth.props(function)["LoggingConfig"]["LogGroup"]["Ref"].startswith("Nightly")
+    # Throttling DynamoDB is bounded on the event source, not by reserved concurrency.
+    assert "ReservedConcurrentExecutions" not in company
+    (mapping,) = synth.of_type("AWS::Lambda::EventSourceMapping").values()
+    props = mapping["Properties"]
+    assert props["FunctionName"] == {"Ref": synth.logical_id(nightly.company_function)}
+    assert props["EventSourceArn"] == _arn(synth, nightly.nightly_queue)
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert 1 <= props["BatchSize"] <= 5
+    assert props["ScalingConfig"] == {"MaximumConcurrency": COMPANY_MAX_CONCURRENCY}
+
+
+def test_nightly_functions_env_names_the_table_and_queues(synth: Synth) -> None:
+    nightly = synth.stack.nightly
+    expected = {
+        names.TABLE_ENV: {"Ref": synth.logical_id(synth.stack.storage.table)},
+        names.NIGHTLY_QUEUE_ENV: {"Ref": synth.logical_id(nightly.nightly_queue)},
+        names.DISPATCH_QUEUE_ENV: {"Ref": synth.logical_id(nightly.dispatch_queue)},
+    }
+    for function in (nightly.plan_function, nightly.company_function):
+        env = synth.props(function)["Environment"]["Variables"]
+        assert {k: env[k] for k in expected} == expected
+        assert env["POWERTOOLS_SERVICE_NAME"].startswith("relance-nightly-")
+
+
+def test_queues_have_dead_letter_queues_and_are_encrypted_and_ssl_only(synth: Synth) -> None:
+    nightly = synth.stack.nightly
+    queues = synth.of_type("AWS::SQS::Queue")
+    assert len(queues) == 5  # nightly, dispatch, their DLQs, the plan's failures
+    for queue_id, queue in queues.items():
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True
+        assert _queue_ssl_only(synth, queue_id)
+    company_timeout = synth.props(nightly.company_function)["Timeout"]
+    for queue, dlq in (
+        (nightly.nightly_queue, nightly.nightly_dlq),
+        (nightly.dispatch_queue, nightly.dispatch_dlq),
+    ):
+        props = synth.props(queue)
+        assert props["RedrivePolicy"] == {
+            "deadLetterTargetArn": _arn(synth, dlq),
+            "maxReceiveCount": 3,
+        }
+        dlq_props = synth.props(dlq)
+        assert dlq_props["MessageRetentionPeriod"] == 14 * 24 * 3600
+        assert dlq_props["MessageRetentionPeriod"] > props["MessageRetentionPeriod"]
+    # AWS guidance for an SQS event source: visibility >= 6 x the function's timeout.
+    assert synth.props(nightly.nightly_queue)["VisibilityTimeout"] >= 6 * company_timeout
+    # A plan invocation that failed its asynchronous retries keeps its event.
+    assert synth.props(nightly.plan_function)["DeadLetterConfig"] == {
+        "TargetArn": _arn(synth, nightly.plan_failures)
+    }
+    # Every dead-letter queue raises an alarm as soon as one message waits there.
+    watched = set()
+    for alarm in synth.of_type("AWS::CloudWatch::Alarm").values():
+        props = alarm["Properties"]
+        if props.get("Namespace") == "AWS/SQS":
+            assert props["MetricName"] == "ApproximateNumberOfMessagesVisible"
+            assert props["Threshold"] == 1
+            assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+            (dimension,) = props["Dimensions"]
+            watched.add(dimension["Value"]["Fn::GetAtt"][0])
+    dlqs = (nightly.nightly_dlq, nightly.dispatch_dlq, nightly.plan_failures)
+    assert watched == {synth.logical_id(q) for q in dlqs}
+
+
+def _queue_ssl_only(synth: Synth, queue_id: str) -> bool:
+    for policy in synth.of_type("AWS::SQS::QueuePolicy").values():
+        if policy["Properties"]["Queues"] != [{"Ref": queue_id}]:
+            continue
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if statement["Effect"] == "Deny" and statement.get("Condition") == {
+                "Bool": {"aws:SecureTransport": "false"}
+            }:
+                return True
+    return False
+
+
+def test_nightly_functions_get_least_privilege(synth: Synth) -> None:
+    nightly = synth.stack.nightly
+    table = json.dumps(_arn(synth, synth.stack.storage.table), sort_keys=True)
+    nightly_queue = json.dumps(_arn(synth, nightly.nightly_queue), sort_keys=True)
+    dispatch_queue = json.dumps(_arn(synth, nightly.dispatch_queue), sort_keys=True)
+    plan_failures = json.dumps(_arn(synth, nightly.plan_failures), sort_keys=True)
+    plan = synth.policy_statements(nightly.plan_function)
+    company = synth.policy_statements(nightly.company_function)
+
+    # Plan: reads the table, sends to the nightly queue (and its failures to its DLQ).
+    assert {a for a, r in _grants(plan) if a.startswith("sqs:")} == {"sqs:SendMessage"}
+    assert _resources_of(plan, "sqs:") == {nightly_queue, plan_failures}
+    plan_dynamodb = _actions(plan, "dynamodb:")
+    assert {"dynamodb:Query", "dynamodb:GetItem"} <= plan_dynamodb
+    assert not plan_dynamodb & {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+    assert table in _resources_of(plan, "dynamodb:")
+
+    # Company: reads and writes the table, consumes the nightly queue, sends to dispatch.
+    assert {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"} <= _actions(
+        company, "dynamodb:"
+    )
+    sqs_grants = {(a, r) for a, r in _grants(company) if a.startswith("sqs:")}
+    assert {a for a, r in sqs_grants if r == dispatch_queue} == {"sqs:SendMessage"}
+    consume = {a for a, r in sqs_grants if r == nightly_queue}
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"} <= consume
+    assert "sqs:SendMessage" not in consume
+    assert {r for a, r in sqs_grants} == {dispatch_queue, nightly_queue}
+
+    for statements in (plan, company):
+        assert not any(a.endswith(":*") or a == "*" for a in _actions(statements, ""))
+        for prefix in ("s3:", "cognito-idp:", "scheduler:", "iam:", "lambda:"):
+            assert _actions(statements, prefix) == set()
+    # The API functions never touch the queues.
+    for function in (synth.stack.api.ingest_function, synth.stack.api.api_function):
+        assert _actions(synth.policy_statements(function), "sqs:") == set()
+
+
+def test_scheduler_role_is_assumed_only_by_our_schedules_and_only_invokes_the_plan(
+    synth: Synth,
+) -> None:
+    from relance_infra.constructs.nightly import SCHEDULE_GROUP_NAME
+
+    nightly = synth.stack.nightly
+    (group,) = synth.of_type("AWS::Scheduler::ScheduleGroup").values()
+    assert group["Properties"]["Name"] == SCHEDULE_GROUP_NAME == "relance-nightly"
+    role = synth.props(nightly.scheduler_role)
+    assert "ManagedPolicyArns" not in role and "Policies" not in role
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Effect"] == "Allow"
+    assert trust["Action"] == "sts:AssumeRole"
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    source_arn = json.dumps(trust["Condition"]["ArnLike"]["aws:SourceArn"])
+    assert source_arn.endswith(':schedule-group/relance-nightly"]]}')
+    # policy_statements looks a function's role up; the role is its own here.
+    statements = synth.policy_statements(SimpleNamespace(role=nightly.scheduler_role))
+    assert statements == [
+        {
+            "Action": "lambda:InvokeFunction",
+            "Effect": "Allow",
+            "Resource": _arn(synth, nightly.plan_function),
+        }
+    ]
+
+
+def test_api_function_manages_only_the_nightly_groups_schedules(synth: Synth) -> None:
+    from relance.store import schedules
+    from relance_infra.constructs.nightly import SCHEDULE_ACTIONS
+
+    nightly = synth.stack.nightly
+    api = synth.policy_statements(synth.stack.api.api_function)
+    scheduler = [s for s in api if _actions([s], "scheduler:")]
+    (statement,) = scheduler
+    assert _actions([statement], "") == set(SCHEDULE_ACTIONS)
+    # Every scheduler call the code makes is allowed.
+    assert set(schedules.IAM_ACTIONS) <= set(SCHEDULE_ACTIONS)
+    assert "Condition" not in statement
+    assert statement["Resource"] == {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":scheduler:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":schedule/relance-nightly/*",
+            ],
+        ]
+    }
+    pass_role = [s for s in api if _actions([s], "iam:")]
+    assert pass_role == [
+        {
+            "Action": "iam:PassRole",
+            "Condition": {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
+            "Effect": "Allow",
+            "Resource": _arn(synth, nightly.scheduler_role),
+        }
+    ]
+    env = synth.props(synth.stack.api.api_function)["Environment"]["Variables"]
+    assert env[schedules.NIGHTLY_PLAN_ARN_ENV] == _arn(synth, nightly.plan_function)
+    assert env[schedules.SCHEDULER_ROLE_ARN_ENV] == _arn(synth, nightly.scheduler_role)
+    assert env[schedules.SCHEDULE_GROUP_ENV] == "relance-nightly"
+    ingest = synth.policy_statements(synth.stack.api.ingest_function)
+    assert _actions(ingest, "scheduler:") == _actions(ingest, "iam:") == set()

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.integration
 
 # (method, path) -> (status for our viewer, for our collector whose portfolio leaves our
 # customer out, for another tenant's admin; body). {user_id}, {company}, {number},
-# {dispute_id}, {promise_id} and {entry} are filled with real ids of our tenant.
+# {dispute_id}, {promise_id}, {stop_id}, {override_id} and {entry} are filled with real
+# ids of our tenant.
 CUSTOMER = "/customers/{company}/{number}"
 MATRIX: dict[tuple[str, str], tuple[int, int, int, dict[str, Any] | None]] = {
     ("GET", "/me"): (200, 200, 200, None),
@@ -60,6 +61,29 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, dict[str, Any] | None]] = {
     ("POST", f"{CUSTOMER}/comments"): (403, 403, 404, {"text": "pirate"}),
     ("PUT", f"{CUSTOMER}/details"): (403, 403, 404, {"flagged": True, "version": 0}),
     ("PUT", f"{CUSTOMER}/items/{{entry}}"): (403, 403, 404, {"expected_date": "2099-01-01"}),
+    ("GET", "/settings/dunning"): (200, 200, 200, None),
+    ("PUT", "/settings/dunning"): (403, 403, 200, {"scenarios": [{"scenario_id": "pirate",
+        "name": "Pirate", "steps": [{"phase": "reminder", "days": 1, "template": "p"}]}],
+        "profiles": [{"profile_id": "pirate", "name": "Pirate", "scenario_id": "pirate"}],
+        "default_profile": "pirate", "version": 0}),
+    ("GET", "/settings/dunning-run"): (200, 200, 200, None),
+    ("PUT", "/settings/dunning-run"): (403, 403, 200, {
+        "hour": 3, "time_zone": "Europe/Paris", "enabled": False, "version": 0}),
+    ("GET", "/settings/penalty-rates"): (200, 200, 200, None),
+    ("PUT", "/settings/penalty-rates"): (403, 403, 200, {
+        "ecb": {"2026-H1": "99"}, "legal": {"2026-H1": "99"}, "version": 0}),
+    ("POST", f"{CUSTOMER}/stops"): (403, 403, 404, {"reason": "pirate"}),
+    ("DELETE", f"{CUSTOMER}/stops/{{stop_id}}"): (403, 403, 404, None),
+    ("POST", f"{CUSTOMER}/overrides"): (403, 403, 404, {"step": "R5", "on": "2026-01-01"}),
+    ("DELETE", f"{CUSTOMER}/overrides/{{override_id}}"): (403, 403, 404, None),
+    ("PUT", f"{CUSTOMER}/profile"): (403, 403, 404, {"profile": "standard", "version": 0}),
+    ("GET", "/tasks"): (200, 200, 200, None),
+    ("POST", f"{CUSTOMER}/actions/{{action_id}}/complete"): (403, 403, 404, {"outcome": "done"}),
+    ("GET", "/alerts"): (200, 200, 200, None),
+    ("GET", "/dunning/runs"): (200, 200, 200, None),
+    ("POST", "/dunning/preview"): (200, 200, 200, {}),
+    ("POST", "/dunning/runs"): (403, 200, 200, {}),
+    ("POST", f"{CUSTOMER}/reminders"): (403, 403, 404, {"step": "R1"}),
 }  # fmt: skip
 
 
@@ -126,9 +150,13 @@ def test_every_route_refuses_lower_roles_keeps_collectors_to_their_portfolio_and
     promise = as_admin(
         "POST", "/customers/BIJOU/C1/promises", {"amount": "100", "promised_date": "2099-01-01"}
     )
+    stop = as_admin("POST", "/customers/BIJOU/C1/stops", {"reason": "Accord direction"})
+    override = as_admin("POST", "/customers/BIJOU/C1/overrides", {"on": "2099-01-01"})
     ids = {
         "{user_id}": user_id, "{company}": "BIJOU", "{number}": "C1", "{entry}": "1",
+        "{action_id}": "2026-11-23_R3",
         "{dispute_id}": dispute["dispute_id"], "{promise_id}": promise["promise_id"],
+        "{stop_id}": stop["stop_id"], "{override_id}": override["override_id"],
     }  # fmt: skip
     before = as_admin("GET", "/customers/BIJOU/C1", None)
 
@@ -160,7 +188,11 @@ def test_every_route_refuses_lower_roles_keeps_collectors_to_their_portfolio_and
     mine = as_admin("GET", f"/users/{user_id}", None)
     assert mine["display_name"] == "Chef Secret" and mine["active"] is True
     after = as_admin("GET", "/customers/BIJOU/C1", None)
-    for section in ("disputes", "promises", "comments", "details", "open_items"):
+    for section in ("disputes", "promises", "comments", "details", "open_items", "dunning"):
         assert after[section] == before[section], section
     reasons = as_admin("GET", "/settings/dispute-reasons", None)
     assert "pirate" not in {r["code"] for r in reasons["reasons"]}
+    dunning = as_admin("GET", "/settings/dunning", None)
+    assert (dunning["version"], dunning["default_profile"]) == (0, "standard")
+    assert as_admin("GET", "/settings/dunning-run", None)["version"] == 0
+    assert as_admin("GET", "/settings/penalty-rates", None)["version"] == 0

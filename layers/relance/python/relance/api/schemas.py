@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from relance.domain.aging import BucketAmounts
+from relance.domain.dunning_config import ChosenProfile, OverrideRecord, StopRecord
 from relance.domain.receivables import Dashboard
 from relance.domain.users import Proposal, User
 
@@ -124,6 +125,15 @@ class TimelineEntry(_Open):
     actor: str
 
 
+class DunningSection(BaseModel):
+    """The card's dunning settings of the customer: stops in force, overrides not yet
+    spent, the profile chosen by hand."""
+
+    stops: list[StopRecord]
+    overrides: list[OverrideRecord]
+    profile: ChosenProfile
+
+
 class Card(_Open):
     company: str
     number: str
@@ -140,3 +150,4 @@ class Card(_Open):
     details: dict[str, Any]
     flagged: bool
     timeline: list[TimelineEntry]
+    dunning: DunningSection

@@ -15,10 +15,13 @@ from typing import Any
 
 from relance.domain.aging import days_late
 from relance.domain.details import Details, ItemNote
+from relance.domain.dunning_config import DUNNING_ITEM_TYPES, CustomerDunning
 from relance.domain.followup import ZERO, Comment, Dispute, Promise, TimelineEvent
 from relance.domain.records import LedgerLine
 
-FOLLOWUP_TYPES = frozenset({"dispute", "promise", "comment", "details", "item_note", "event"})
+FOLLOWUP_TYPES = frozenset(
+    {"dispute", "promise", "comment", "details", "item_note", "event", *DUNNING_ITEM_TYPES}
+)
 
 
 class FollowUp:
@@ -31,6 +34,7 @@ class FollowUp:
         self.events: list[TimelineEvent] = []
         self.details = Details()
         self.notes: dict[int, ItemNote] = {}
+        self.dunning = CustomerDunning()  # stops, overrides, profile chosen by hand
         for stored in items:
             kind = stored.get("item_type")
             # Key attributes (PK, SK, GSI1PK...) are the store's, not the model's.
@@ -45,6 +49,8 @@ class FollowUp:
                 self.events.append(TimelineEvent.model_validate(item))
             elif kind == "details":
                 self.details = Details.model_validate(item)
+            elif kind in DUNNING_ITEM_TYPES:
+                self.dunning.add(kind, item)
             elif kind == "item_note":
                 self.notes[int(item["entry_number"])] = ItemNote.model_validate(
                     {k: v for k, v in item.items() if k in ItemNote.model_fields}
@@ -141,4 +147,5 @@ def sections(lines: list[LedgerLine], follow: FollowUp, today: date) -> dict[str
         "details": follow.details.model_dump(mode="json"),
         "flagged": follow.details.flagged,
         "timeline": timeline(lines, follow),
+        "dunning": follow.dunning.section(today),
     }

@@ -528,7 +528,10 @@ class FollowUpService:
                 file.company,
                 file.number,
                 writes,
-                RollupChange(set={"flagged": after.flagged}),
+                # The nightly run reads manual contacts only where this says there are some.
+                RollupChange(
+                    set={"flagged": after.flagged, "manual_contacts": len(after.contacts)}
+                ),
             )
         except ConflictError:
             latest = self.store.get(who.tenant, file.company, file.number, "DETAILS") or {}

@@ -40,6 +40,21 @@ Users (store/users.py, its patterns U1-U5; tested in tests/integration/test_user
 Display settings (store/settings.py; tests/integration/test_settings_api.py):
 - settings:       T#{t}#USERS / SETTINGS#{user_id}  (version for optimistic locking);
   one GetItem per customer list, card or dashboard ("today" and formats, V9).
+
+Dunning (issue 4; store/dunning.py, store/dunning_config.py). Per company, one partition the
+nightly run reads in one Query; each item is also in GSI1 under the customer's key so the
+card shows it:
+- history:   T#{t}#DUN#{c} / HIST#{customer}               GSI1: customer / DUNNING#HISTORY
+             entries: {entry: {step, on, times, pending}}, version
+- stop:      T#{t}#DUN#{c} / STOP#{customer}#{stop_id}     GSI1: customer / DUNNING#STOP#{id}
+- override:  T#{t}#DUN#{c} / OVERRIDE#{customer}#{id}      GSI1: customer / DUNNING#OVERRIDE#{id}
+- profile:   T#{t}#DUN#{c} / PROFILE#{customer}            GSI1: customer / DUNNING#PROFILE
+- action:    T#{t}#CO#{c}#CUST#{n} / ACTION#{as_of}#{step} GSI1: customer / ACTION#{as_of}#{step}
+- task:      T#{t}#TASKS#{assignee or _} / {as_of}#{c}#{n}#{step}  (manual actions, C4)
+- alert:     T#{t}#ALERTS / {c}#{n}#{kind}#{step}
+- run:       T#{t}#DUNRUN / {as_of}#{c}
+- settings:  T#{t}#SETTINGS / DUNNING (scenarios, profiles), DUNNING_RUN (hour, zone),
+             PENALTY_RATES (ECB and legal rates per half-year)
 """
 
 from __future__ import annotations

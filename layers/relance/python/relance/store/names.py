@@ -20,3 +20,16 @@ def raw_bucket_name() -> str:
 
 def user_pool_id() -> str | None:
     return os.environ.get(USER_POOL_ENV) or None
+
+
+# The nightly fan-out (one message per company) and the dispatch queue (automatic actions).
+NIGHTLY_QUEUE_ENV = "RELANCE_NIGHTLY_QUEUE_URL"
+DISPATCH_QUEUE_ENV = "RELANCE_DISPATCH_QUEUE_URL"
+
+
+def nightly_queue_url() -> str | None:
+    return os.environ.get(NIGHTLY_QUEUE_ENV) or None
+
+
+def dispatch_queue_url() -> str | None:
+    return os.environ.get(DISPATCH_QUEUE_ENV) or None

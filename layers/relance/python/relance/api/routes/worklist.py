@@ -1,0 +1,158 @@
+"""Task lists (C4), completing manual actions, alerts (C13), the dry run (B9), mass runs
+(C5) and the history of runs. See services/worklist.py for who may do what."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from relance.api.caller import caller
+from relance.api.http import json_response
+from relance.api.schemas import answers
+from relance.domain.dunning.scenarios import StepId
+from relance.domain.dunning_config import NewOverride
+from relance.services.errors import Conflict
+from relance.services.wiring import (
+    context_service,
+    dunning_config_service,
+    followup_service,
+    nightly_service,
+    portfolio_service,
+    worklist_service,
+)
+from relance.services.worklist import Completion, Criteria
+
+router = Router()
+
+
+class TaskQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assignee: str | None = None  # a user id; "_" the unassigned pool (admins)
+    status: str | None = None  # to_do, done, skipped
+
+
+class AlertQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    company: str | None = None
+
+
+class Listing(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    items: list[dict[str, Any]]
+
+
+class RunAnswer(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    as_of: str
+    dry_run: bool
+    actions: int
+    amount: str
+    alerts: int
+    companies: list[dict[str, Any]]
+
+
+@router.get("/tasks", responses=answers(Listing))
+def list_tasks(query: Annotated[TaskQuery, Query()]) -> Any:
+    me = caller(router)
+    scope = context_service().load(me).scope
+    tasks = worklist_service().tasks(me, query.assignee, query.status, scope is not None)
+    return json_response(200, {"items": tasks})
+
+
+@router.post(
+    "/customers/<company>/<number>/actions/<action_id>/complete", responses=answers(Listing)
+)
+def complete_action(
+    company: str, number: str, action_id: str, body: Annotated[Completion, Body()]
+) -> Any:
+    me = caller(router)
+    me.require("user")
+    file = followup_service().customer_file(
+        me, company, number, portfolio_service().scope(me), write=True
+    )
+    done = worklist_service().complete_action(me, file, action_id, body, datetime.now(UTC))
+    return json_response(200, {"items": [done]})
+
+
+@router.get("/alerts", responses=answers(Listing))
+def list_alerts(query: Annotated[AlertQuery, Query()]) -> Any:
+    me = caller(router)
+    scope = context_service().load(me).scope
+    return json_response(200, {"items": worklist_service().alerts(me, query.company, scope)})
+
+
+@router.get("/dunning/runs", responses=answers(Listing))
+def list_runs() -> Any:
+    me = caller(router)
+    return json_response(200, {"items": worklist_service().runs(me)})
+
+
+def _run(body: Criteria, *, dry_run: bool) -> Any:
+    me = caller(router)
+    if not dry_run:
+        me.require("user")
+    now = datetime.now(UTC)
+    scope = context_service().load(me).scope
+    as_of = nightly_service().today(me.tenant, now)
+    answer = worklist_service().run(me, body, scope, as_of, now, dry_run=dry_run)
+    return json_response(200, answer)
+
+
+@router.post("/dunning/preview", responses=answers(RunAnswer))
+def preview(body: Annotated[Criteria, Body()]) -> Any:
+    """What tonight's run would do for these customers (all by default): nothing is written."""
+    return _run(body, dry_run=True)
+
+
+@router.post("/dunning/runs", responses=answers(RunAnswer))
+def run_now(body: Annotated[Criteria, Body()]) -> Any:
+    """Run today's reminders now for a selection of customers (mass reminders, C5)."""
+    return _run(body, dry_run=False)
+
+
+class ReminderBody(BaseModel):
+    """C6: remind one customer (or one of its invoices) now, at a chosen step."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    step: StepId
+    entry: int | None = Field(default=None, ge=0)
+
+
+@router.post("/customers/<company>/<number>/reminders", responses=answers(RunAnswer))
+def remind_now(company: str, number: str, body: Annotated[ReminderBody, Body()]) -> Any:
+    """An individual reminder: the step is forced for today (an override, C17) and the
+    customer's run made now. It never goes back a level nor passes a stop, a dispute or a
+    promise: then nothing is issued, the override is withdrawn, and the answer says why."""
+    me = caller(router)
+    me.require("user")
+    now = datetime.now(UTC)
+    scope = portfolio_service().scope(me)
+    file = followup_service().customer_file(me, company, number, scope, write=True)
+    as_of = nightly_service().today(me.tenant, now)
+    override, _ = dunning_config_service().add_override(
+        me, file, NewOverride(entry=body.entry, step=body.step, on=as_of), now
+    )
+    criteria = Criteria(company=company, customers=[number])
+    answer = worklist_service().run(me, criteria, scope, as_of, now, dry_run=False)
+    if answer["actions"] == 0:
+        dunning_config_service().remove_override(me, file, override.override_id, now)
+        alerts = worklist_service().alerts(me, company, scope)
+        mine = [a for a in alerts if a["customer"] == number]
+        raise Conflict(
+            "nothing_to_send",
+            f"No {body.step} could be issued for {number} today (a stop, a dispute, a promise, "
+            "a pending task, a lower level or a minimum holds it back).",
+            f"Aucune relance {body.step} ne peut partir aujourd'hui pour {number} (suspension, "
+            "litige, promesse, tâche en attente, niveau inférieur ou minimum).",
+            alerts=mine,
+        )
+    return json_response(201, answer)

@@ -1,0 +1,204 @@
+"""The collectors' side of the dunning run: task lists (C4), completing a manual action,
+alerts (C13), the dry run (B9), mass reminders (C5) and past runs.
+
+Reads are scoped like every workspace read: a collector with a portfolio sees its own
+tasks and the alerts of its customers; admins and viewers see the tenant. Writes need the
+user role; a collector acts only on the customers of its portfolio.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from relance.auth.identity import Identity
+from relance.domain.dunning.actions import complete
+from relance.domain.portfolios import Portfolio
+from relance.domain.records import Customer
+from relance.services.errors import Conflict, Forbidden, NotFound
+from relance.services.followup import CustomerFile, event
+from relance.services.nightly import NightlyService, RunReport
+from relance.store.dunning import UNASSIGNED, DunningStore
+from relance.store.dynamo import ConflictError, SyncStore
+
+
+class Completion(BaseModel):
+    """A collector did (or decided to skip) a manual action: the items move on from it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["done", "skipped"] = "done"
+    note: str = Field(default="", max_length=2000)
+
+
+class Criteria(BaseModel):
+    """Which customers a preview or a mass run covers (C5): all filters must hold."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    company: str | None = None
+    customers: list[str] = Field(default_factory=list, max_length=1000)  # numbers, if given
+    rep: int | None = None
+    min_total: Decimal | None = None
+    min_days_late: int | None = Field(default=None, ge=0)
+
+
+class WorklistService:
+    def __init__(self, nightly: NightlyService, dunning: DunningStore, records: SyncStore):
+        self.nightly = nightly
+        self.dunning = dunning
+        self.records = records
+
+    # -- tasks (C4) ------------------------------------------------------------------------
+    def tasks(
+        self, who: Identity, assignee: str | None, status: str | None, own_portfolio: bool
+    ) -> list[dict[str, Any]]:
+        """A user's tasks (its own by default; any user's for an admin). A user without a
+        portfolio, and an admin, also see the unassigned pool."""
+        if assignee and assignee != who.user_id and who.role != "admin":
+            raise Forbidden(
+                "not_your_tasks",
+                "Only an administrator can see another user's tasks.",
+                "Seul un administrateur peut voir les tâches d'un autre utilisateur.",
+            )
+        wanted = [assignee] if assignee else [who.user_id]
+        if not assignee and (who.role == "admin" or not own_portfolio):
+            wanted.append(UNASSIGNED)
+        found = [t for a in wanted for t in self.dunning.tasks(who.tenant, a)]
+        if status:
+            found = [t for t in found if t.get("status") == status]
+        return sorted(found, key=lambda t: (t["as_of"], t["company"], t["customer"]))
+
+    def complete_action(
+        self, who: Identity, file: CustomerFile, action_id: str, body: Completion, now: datetime
+    ) -> dict[str, Any]:
+        action = self.dunning.action(who.tenant, file.company, file.number, action_id)
+        if action is None:
+            raise NotFound(
+                "unknown_action",
+                f"No action {action_id} for this customer.",
+                f"Aucune action {action_id} pour ce client.",
+            )
+        if action.get("mode") != "manual" or action.get("status") != "to_do":
+            raise Conflict(
+                "action_not_open",
+                f"This action is not a task waiting to be done (status {action.get('status')}).",
+                f"Cette action n'est pas une tâche à faire (statut {action.get('status')}).",
+            )
+        history, version = self.dunning.history(who.tenant, file.company, file.number)
+        entries = [int(line["entry"]) for line in action.get("lines", [])]
+        moved = complete(history, entries, now.date())
+        try:
+            self.dunning.complete_action(
+                who.tenant,
+                file.company,
+                file.number,
+                action,
+                body.outcome,
+                who.user_id,
+                now,
+                moved,
+                version,
+                event(
+                    f"task_{body.outcome}",
+                    who.user_id,
+                    now,
+                    step=str(action["step"]),
+                    note=body.note[:200],
+                ),
+            )
+        except ConflictError:
+            raise Conflict(
+                "stale_version",
+                "Someone else completed this task or the run moved on: reload.",
+                "Quelqu'un d'autre a terminé cette tâche ou la relance a avancé : rechargez.",
+            ) from None
+        return {**action, "status": body.outcome, "done_by": who.user_id}
+
+    # -- alerts (C13) and runs -------------------------------------------------------------
+    def alerts(
+        self, who: Identity, company: str | None, scope: Portfolio | None
+    ) -> list[dict[str, Any]]:
+        alerts = self.dunning.alerts(who.tenant, company)
+        if scope is None:
+            return alerts
+        reps = {
+            (s.company, s.number): s.rep_number for s in self.records.summaries(who.tenant, company)
+        }
+        return [
+            a
+            for a in alerts
+            if scope.covers(a["company"], a["customer"], reps.get((a["company"], a["customer"])))
+        ]
+
+    def runs(self, who: Identity) -> list[dict[str, Any]]:
+        return self.dunning.runs(who.tenant)
+
+    # -- dry run (B9) and mass run (C5) ------------------------------------------------------
+    def _selection(
+        self, who: Identity, criteria: Criteria, scope: Portfolio | None, as_of: date
+    ) -> Any:
+        summaries = {
+            (s.company, s.number): s for s in self.records.summaries(who.tenant, criteria.company)
+        }
+        wanted = set(criteria.customers)
+
+        def chosen(customer: Customer) -> bool:
+            if wanted and customer.number not in wanted:
+                return False
+            if scope is not None and not scope.covers(
+                customer.company, customer.number, customer.rep_number
+            ):
+                return False
+            if criteria.rep is not None and customer.rep_number != criteria.rep:
+                return False
+            summary = summaries.get((customer.company, customer.number))
+            if criteria.min_total is not None and (
+                summary is None or summary.total < criteria.min_total
+            ):
+                return False
+            return criteria.min_days_late is None or (
+                summary is not None and summary.days_late(as_of) >= criteria.min_days_late
+            )
+
+        return chosen
+
+    def run(
+        self,
+        who: Identity,
+        criteria: Criteria,
+        scope: Portfolio | None,
+        as_of: date,
+        now: datetime,
+        *,
+        dry_run: bool,
+    ) -> dict[str, Any]:
+        if not dry_run:
+            who.require("user")
+        companies = self.records.list_companies(who.tenant)
+        if criteria.company:
+            if criteria.company not in companies:
+                raise NotFound(
+                    "unknown_company",
+                    f"No company {criteria.company} in this workspace.",
+                    f"Aucune société {criteria.company} dans cet espace.",
+                )
+            companies = [criteria.company]
+        chosen = self._selection(who, criteria, scope, as_of)
+        reports: list[RunReport] = [
+            self.nightly.run_company(
+                who.tenant, company, as_of, now, dry_run=dry_run, selection=chosen
+            )
+            for company in companies
+        ]
+        return {
+            "as_of": as_of.isoformat(),
+            "dry_run": dry_run,
+            "actions": sum(r.actions for r in reports),
+            "amount": str(sum((r.amount for r in reports), Decimal(0))),
+            "alerts": sum(r.alerts for r in reports),
+            "companies": [r.public() for r in reports],
+        }
