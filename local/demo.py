@@ -26,13 +26,14 @@ from rich.table import Table
 from bench.sagegen.generate import generate_tenant
 from local import standins
 from local.devserver import LocalApi, make_server, serve_in_background
+from local.nightly import drain_dispatch, ensure_queues, run_nightly
 from local.relayconf import write_sqlite_relay_config
 from relance.auth.tokens import LocalKeys
 from relance.relay.cli import run_loop
 from relance.relay.config import load_config
 from relance.relay.runner import run_sync
 from relance.services.users import seed_demo_users
-from relance.services.wiring import user_service
+from relance.services.wiring import nightly_service, user_service
 from relance.store.dynamo import SyncStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,6 +113,25 @@ def _print_logins(keys: LocalKeys, api_url: str) -> None:
     )
 
 
+def _print_nightly(as_of: date) -> None:
+    """Tonight's dunning run, now: the real plan and company handlers over SQS (moto)."""
+    console.print(f"Nightly dunning run for {as_of} …")
+    answer = run_nightly(TENANT, as_of)
+    table = Table(title="Relances du jour / today's reminders")
+    for column in ("Société", "Actions", "Par étape / by step", "Tâches", "Alertes"):
+        table.add_column(column)
+    for run in nightly_service().dunning.runs(TENANT, limit=len(COMPANIES)):
+        steps = ", ".join(f"{k} {v}" for k, v in sorted(run.get("by_step", {}).items()))
+        table.add_row(
+            run["company"], str(run["actions"]), steps, str(run["manual"]), str(run["alerts"])
+        )
+    console.print(table)
+    if answer["failed"]:
+        console.print(f"[red]Companies that failed: {answer['failed']}[/]")
+    drained = drain_dispatch()  # no dispatcher yet (issue 5): show what it would send
+    console.print(f"{len(drained)} automatic reminder(s) queued for dispatch.")
+
+
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
@@ -133,6 +153,7 @@ def main() -> None:
     )
     try:
         standins.ensure_resources(running, TABLE, [BUCKET])
+        ensure_queues()
         SyncStore(TABLE).put_connector(TENANT, KEY_ID, _secret(), "demo relay")
         keys = LocalKeys(HOME / "keys")
         server = make_server(LocalApi(keys), port=port)
@@ -158,6 +179,7 @@ def main() -> None:
             else "[red]Differences found: see the control report.[/]"
         )
         _print_logins(keys, api_url)
+        _print_nightly(as_of)
         console.print(f"\nAPI on {api_url} — Ctrl-C to stop.")
         # The relay's resident loop, as on a client's server: sync on demand (POST
         # /sync-requests) and on schedule.

@@ -151,3 +151,4 @@ class Card(_Open):
     flagged: bool
     timeline: list[TimelineEntry]
     dunning: DunningSection
+    reminders: list[dict[str, Any]]  # the actions the dunning runs issued, newest first

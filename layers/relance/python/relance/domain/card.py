@@ -20,7 +20,17 @@ from relance.domain.followup import ZERO, Comment, Dispute, Promise, TimelineEve
 from relance.domain.records import LedgerLine
 
 FOLLOWUP_TYPES = frozenset(
-    {"dispute", "promise", "comment", "details", "item_note", "event", *DUNNING_ITEM_TYPES}
+    {
+        "dispute",
+        "promise",
+        "comment",
+        "details",
+        "item_note",
+        "event",
+        "action",
+        "dunning_history",
+        *DUNNING_ITEM_TYPES,
+    }
 )
 
 
@@ -35,6 +45,8 @@ class FollowUp:
         self.details = Details()
         self.notes: dict[int, ItemNote] = {}
         self.dunning = CustomerDunning()  # stops, overrides, profile chosen by hand
+        self.actions: list[dict[str, Any]] = []  # reminders issued by the dunning runs
+        self.last_steps: dict[int, dict[str, Any]] = {}  # entry -> last step done
         for stored in items:
             kind = stored.get("item_type")
             # Key attributes (PK, SK, GSI1PK...) are the store's, not the model's.
@@ -51,6 +63,10 @@ class FollowUp:
                 self.details = Details.model_validate(item)
             elif kind in DUNNING_ITEM_TYPES:
                 self.dunning.add(kind, item)
+            elif kind == "action":
+                self.actions.append(item)
+            elif kind == "dunning_history":
+                self.last_steps = {int(e): v for e, v in item.get("entries", {}).items()}
             elif kind == "item_note":
                 self.notes[int(item["entry_number"])] = ItemNote.model_validate(
                     {k: v for k, v in item.items() if k in ItemNote.model_fields}
@@ -77,6 +93,7 @@ def open_items(lines: list[LedgerLine], follow: FollowUp, today: date) -> list[d
                 "fields": note.fields,
                 "note_version": note.version,
                 "comments": comments.get(line.entry_number, 0),
+                "last_step": follow.last_steps.get(line.entry_number),
             }
         )
     return rows
@@ -104,6 +121,25 @@ def timeline(lines: list[LedgerLine], follow: FollowUp, limit: int = 200) -> lis
     entries: list[tuple[datetime, dict[str, Any]]] = [
         (e.at.replace(tzinfo=None), e.model_dump(mode="json")) for e in follow.events
     ]
+    for action in follow.actions:
+        at = datetime.combine(date.fromisoformat(str(action["as_of"])), time(6))
+        entries.append(
+            (
+                at,
+                {
+                    "event_id": f"action-{action['as_of']}-{action['step']}",
+                    "kind": action.get("phase", "reminder"),
+                    "at": at.isoformat(),
+                    "actor": "relance",
+                    "summary": {
+                        "step": action["step"],
+                        "channel": action.get("channel"),
+                        "status": action.get("status"),
+                        "amount": str(action.get("amount", "")),
+                    },
+                },
+            )
+        )
     for line in lines:
         at = datetime.combine(line.accounting_date, time())
         entries.append(
@@ -124,6 +160,10 @@ def timeline(lines: list[LedgerLine], follow: FollowUp, limit: int = 200) -> lis
         )
     entries.sort(key=lambda pair: pair[0], reverse=True)
     return [entry for _, entry in entries[:limit]]
+
+
+def _newest(action: dict[str, Any]) -> tuple[str, str]:
+    return str(action["as_of"]), str(action["step"])
 
 
 def sections(lines: list[LedgerLine], follow: FollowUp, today: date) -> dict[str, Any]:
@@ -148,4 +188,10 @@ def sections(lines: list[LedgerLine], follow: FollowUp, today: date) -> dict[str
         "flagged": follow.details.flagged,
         "timeline": timeline(lines, follow),
         "dunning": follow.dunning.section(today),
+        "reminders": [
+            {**a, "action_id": f"{a['as_of']}_{a['step']}"}
+            for a in sorted(
+                follow.actions, key=lambda a: (str(a["as_of"]), a["step"]), reverse=True
+            )
+        ],
     }

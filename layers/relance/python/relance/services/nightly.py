@@ -35,6 +35,8 @@ from relance.domain.dunning import (
     record,
 )
 from relance.domain.dunning.actions import Alert, Outcome
+from relance.domain.dunning.penalties import MissingRate, RateTable, claim
+from relance.domain.dunning_config import PenaltyRates
 from relance.domain.followup import Dispute, Promise
 from relance.domain.portfolios import Portfolio
 from relance.domain.records import Contact, Customer, Journal
@@ -43,6 +45,7 @@ from relance.store.dynamo import SyncStore
 from relance.store.followup import FollowUpStore
 
 SALES = 1  # JO_Type of sales journals: their credits are credit notes
+TASK_OVERDUE_DAYS = 3  # a manual task waiting longer than this raises an alert (C13)
 
 # Which customers a run (or a mass action) covers; None: every customer.
 Selection = Callable[[Customer], bool] | None
@@ -91,9 +94,46 @@ class RunReport:
         return data
 
 
-def action_record(action: Action, as_of: date, assignee: str) -> dict[str, Any]:
-    """An action as stored: its fields, its status, who it is for."""
+def overdue_tasks(case: CustomerCase, as_of: date) -> list[Alert]:
+    """C13: manual actions (calls, letters to post) still pending after a few days."""
+    late: dict[str, list[int]] = defaultdict(list)
+    for entry, done in case.history.items():
+        if done.pending and (as_of - done.on).days > TASK_OVERDUE_DAYS:
+            late[done.step].append(entry)
+    return [
+        Alert(case.customer.company, case.customer.number, "task_overdue", step,
+              tuple(sorted(entries)), f"waiting since more than {TASK_OVERDUE_DAYS} days")
+        for step, entries in sorted(late.items())
+    ]  # fmt: skip
+
+
+def penalty_claim(
+    action: Action, customer: Customer, as_of: date, rates: RateTable
+) -> dict[str, Any] | None:
+    """B1: the penalties and 40 € indemnities an action claims, for its template."""
+    if not action.claim_penalties:
+        return None
+    due = [(line.entry, line.amount, line.aging_date) for line in action.lines if line.aging_date]
+    claimed = claim(customer, due, as_of, rates)
     return {
+        "principal": claimed.principal,
+        "penalties": claimed.penalties,
+        "indemnities": claimed.indemnities,
+        "total": claimed.total,
+        "lines": [
+            {"entry": li.entry, "principal": li.principal, "days_late": li.days_late,
+             "penalty": li.penalty, "indemnity": li.indemnity}
+            for li in claimed.lines
+        ],
+    }  # fmt: skip
+
+
+def action_record(
+    action: Action, as_of: date, assignee: str, claimed: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An action as stored: its fields, its status, who it is for, what it claims."""
+    return {
+        "claim": claimed,
         "key": action.key,
         "as_of": as_of,
         "company": action.company,
@@ -140,6 +180,10 @@ class NightlyService:
         return DunningSettings.model_validate(
             {k: v for k, v in stored.items() if k in DunningSettings.model_fields}
         )
+
+    def rates(self, tenant: str) -> RateTable:
+        stored = self.followup.get_setting(tenant, "PENALTY_RATES")
+        return PenaltyRates.model_validate(stored).table() if stored else RateTable()
 
     def _portfolios(self, tenant: str) -> list[tuple[str, Portfolio]]:
         found = []
@@ -235,6 +279,8 @@ class NightlyService:
         book = ProfileBook.of(self.settings(tenant))
         cases, state, _ = self._cases(tenant, company, selection)
         outcome = evaluate(cases, book, as_of)
+        for case in cases:
+            outcome.alerts += overdue_tasks(case, as_of)
         report = RunReport(tenant, company, as_of, dry_run, customers=len(cases))
         report.items = outcome.items
         self._count(report, outcome)
@@ -242,6 +288,7 @@ class NightlyService:
             report.preview = _preview(outcome)
             return report
         portfolios = self._portfolios(tenant)
+        rates = self.rates(tenant)
         by_customer: dict[str, list[Action]] = defaultdict(list)
         for action in outcome.actions:
             by_customer[action.customer].append(action)
@@ -254,7 +301,16 @@ class NightlyService:
             if not actions and new_history == dict(case.history):
                 continue  # nothing changed for this customer: no write
             assignee = _assignee(case.customer, portfolios)
-            stored = [action_record(a, as_of, assignee) for a in actions]
+            stored = []
+            for a in actions:
+                try:
+                    claimed = penalty_claim(a, case.customer, as_of, rates)
+                except MissingRate as err:
+                    claimed = None
+                    outcome.alerts.append(
+                        Alert(company, number, "missing_rate", a.step, a.entries, str(err))
+                    )
+                stored.append(action_record(a, as_of, assignee, claimed))
             tasks = [(assignee, _task(s)) for s in stored if s["mode"] == "manual"]
             written = self.dunning.write_customer(
                 tenant,

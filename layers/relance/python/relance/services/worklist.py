@@ -56,8 +56,9 @@ class WorklistService:
     def tasks(
         self, who: Identity, assignee: str | None, status: str | None, own_portfolio: bool
     ) -> list[dict[str, Any]]:
-        """A user's tasks (its own by default; any user's for an admin). A user without a
-        portfolio, and an admin, also see the unassigned pool."""
+        """A user's tasks (its own by default; any user's for an admin). A collector (role
+        user) without a portfolio, and an admin, also see the unassigned pool; a viewer,
+        who cannot act on tasks, sees its own list only."""
         if assignee and assignee != who.user_id and who.role != "admin":
             raise Forbidden(
                 "not_your_tasks",
@@ -65,7 +66,7 @@ class WorklistService:
                 "Seul un administrateur peut voir les tâches d'un autre utilisateur.",
             )
         wanted = [assignee] if assignee else [who.user_id]
-        if not assignee and (who.role == "admin" or not own_portfolio):
+        if not assignee and (who.role == "admin" or (who.role == "user" and not own_portfolio)):
             wanted.append(UNASSIGNED)
         found = [t for a in wanted for t in self.dunning.tasks(who.tenant, a)]
         if status:
@@ -90,7 +91,8 @@ class WorklistService:
             )
         history, version = self.dunning.history(who.tenant, file.company, file.number)
         entries = [int(line["entry"]) for line in action.get("lines", [])]
-        moved = complete(history, entries, now.date())
+        # The day it was done is the tenant's (the runs' dates are), not UTC's.
+        moved = complete(history, entries, self.nightly.today(who.tenant, now))
         try:
             self.dunning.complete_action(
                 who.tenant,

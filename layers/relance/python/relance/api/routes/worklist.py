@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -15,7 +16,7 @@ from relance.api.http import json_response
 from relance.api.schemas import answers
 from relance.domain.dunning.scenarios import StepId
 from relance.domain.dunning_config import NewOverride
-from relance.services.errors import Conflict
+from relance.services.errors import Conflict, NotFound
 from relance.services.wiring import (
     context_service,
     dunning_config_service,
@@ -144,7 +145,8 @@ def remind_now(company: str, number: str, body: Annotated[ReminderBody, Body()])
     criteria = Criteria(company=company, customers=[number])
     answer = worklist_service().run(me, criteria, scope, as_of, now, dry_run=False)
     if answer["actions"] == 0:
-        dunning_config_service().remove_override(me, file, override.override_id, now)
+        with suppress(NotFound):  # the run spent it (done today, or ignored): it is gone
+            dunning_config_service().remove_override(me, file, override.override_id, now)
         alerts = worklist_service().alerts(me, company, scope)
         mine = [a for a in alerts if a["customer"] == number]
         raise Conflict(

@@ -21,6 +21,8 @@ AlertKind = Literal[
     "missing_address",
     "no_reminder",  # CT_NotRappel: overdue invoices nobody will be reminded of
     "override_ignored",  # C17: it would go back a level or repeat a step that does not repeat
+    "task_overdue",  # C13: a manual action still waiting for a collector after a few days
+    "missing_rate",  # B1: no ECB or legal rate for a half-year a penalty spans
 ]
 MISSING: dict[str, AlertKind] = {
     "email": "missing_email",
