@@ -115,3 +115,30 @@ def resolve(tenant: str, customer: str, dispute_id: str, on: date) -> None:
     file = service.customer_file(who, "BIJOU", customer, None, write=True)
     at = datetime.combine(on, time(9), UTC)
     service.resolve_dispute(who, file, dispute_id, Resolution(version=1), at)
+
+
+def test_a_call_still_to_make_is_withdrawn_once_the_customer_has_paid(
+    store: Any, tenant: str
+) -> None:
+    from relance.domain.dunning import default_settings
+    from relance.services.wiring import followup_service
+
+    settings = default_settings()
+    scenario = settings.scenarios[0]
+    steps = [
+        s.model_copy(update={"channel": "phone", "mode": "manual"}) if s.phase == "reminder" else s
+        for s in scenario.steps
+    ]
+    settings = settings.model_copy(
+        update={"scenarios": [scenario.model_copy(update={"steps": steps})]}
+    )
+    followup_service().store.put_setting(tenant, "DUNNING", settings.model_dump(mode="json"), 0)
+
+    assert run_nightly(tenant, DAY1)["failed"] == []
+    (call,) = actions(store, tenant, "C1")
+    assert (call["step"], call["mode"], call["status"]) == ("R1", "manual", "to_do")
+
+    store.delete_records(tenant, "BIJOU", "ledger_line", ["1"])  # C1 pays before the call
+    assert run_nightly(tenant, DAY1 + timedelta(1))["failed"] == []
+    (call,) = actions(store, tenant, "C1")
+    assert call["status"] == "cancelled"

@@ -85,6 +85,7 @@ class RunReport:
     alerts_added: int = 0
     alerts_cleared: int = 0
     already_done: int = 0  # customers whose actions of the day were there already
+    cancelled: int = 0  # manual tasks withdrawn because everything they were about was paid
     preview: list[dict[str, Any]] = field(default_factory=list)  # dry run: per customer
 
     def public(self) -> dict[str, Any]:
@@ -298,6 +299,7 @@ class NightlyService:
             actions = by_customer.get(number, [])
             forget = outcome.forget.get((company, number), [])
             new_history = record(case.history, actions, as_of, forget)
+            report.cancelled += self._cancel_paid_tasks(tenant, company, case, forget, now)
             if not actions and new_history == dict(case.history):
                 continue  # nothing changed for this customer: no write
             assignee = _assignee(case.customer, portfolios)
@@ -351,6 +353,30 @@ class NightlyService:
             suffix="" if selection is None else f"#{now.isoformat()}",
         )
         return report
+
+    def _cancel_paid_tasks(
+        self, tenant: str, company: str, case: CustomerCase, forget: list[int], now: datetime
+    ) -> int:
+        """A call or a letter still to do about invoices that have all been paid since is
+        withdrawn: nobody should phone a customer about what it paid."""
+        open_entries = {item.entry for item in case.items}
+        waiting = {
+            (done.on, done.step)
+            for entry, done in case.history.items()
+            if done.pending and entry in forget
+        }
+        cancelled = 0
+        for on, step in sorted(waiting):
+            action = self.dunning.action(
+                tenant, company, case.customer.number, f"{on.isoformat()}_{step}"
+            )
+            if action is None or action.get("status") != "to_do":
+                continue
+            if any(int(line["entry"]) in open_entries for line in action.get("lines", [])):
+                continue  # still about something open: the task stands
+            if self.dunning.cancel_action(tenant, company, case.customer.number, action, now):
+                cancelled += 1
+        return cancelled
 
     @staticmethod
     def _count(report: RunReport, outcome: Outcome) -> None:

@@ -153,6 +153,16 @@ class DunningStore:
                 state.profiles[customer] = item["profile"]
         return state
 
+    def chosen_profiles(self, tenant: str, company: str) -> dict[str, str]:
+        """The profiles chosen by hand in a company, by customer: one Query on the
+        PROFILE# range of its dunning partition (not the histories beside them)."""
+        found: dict[str, str] = {}
+        for raw in self._prefix(dunning_pk(tenant, company), "PROFILE#"):
+            item = from_item(raw)
+            if item.get("item_type") == "profile_choice" and item.get("profile"):
+                found[item["customer"]] = item["profile"]
+        return found
+
     def portfolio_items(self, tenant: str) -> list[dict[str, Any]]:
         """Every collector's portfolio (store/portfolios.py items), to assign tasks."""
         return [from_item(raw) for raw in self._prefix(f"T#{tenant}#USERS", "PORTFOLIO#")]
@@ -241,6 +251,40 @@ class DunningStore:
         except ClientError as err:
             if err.response["Error"]["Code"] == "TransactionCanceledException":
                 raise ConflictError(customer) from err
+            raise
+
+    def cancel_action(
+        self, tenant: str, company: str, customer: str, action: dict[str, Any], now: Any
+    ) -> bool:
+        """Withdraw a task still to do (its action and its task list entry); False when
+        someone completed it meanwhile."""
+        customer_pk = keys.customer_gsi1pk(tenant, company, customer)
+        values = {":s": {"S": "cancelled"}, ":at": {"S": now.isoformat()}}
+        update = "SET #s = :s, done_at = :at"
+        ops = [
+            {"Update": {"TableName": self.table,
+                        "Key": {PARTITION_KEY: {"S": customer_pk},
+                                SORT_KEY: {"S": f"ACTION#{action['as_of']}#{action['step']}"}},
+                        "UpdateExpression": update, "ConditionExpression": "#s = :open",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": {**values, ":open": {"S": "to_do"}}}},
+            {"Update": {"TableName": self.table,
+                        "Key": {PARTITION_KEY: {"S": tasks_pk(tenant, action.get("assignee")
+                                                              or UNASSIGNED)},
+                                SORT_KEY: {"S": f"{action['as_of']}#{company}#{customer}#"
+                                                f"{action['step']}"}},
+                        "UpdateExpression": update,
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": values}},
+        ]  # fmt: skip
+        try:
+            self.client.transact_write_items(TransactItems=ops)
+            self.requests += 1
+            return True
+        except ClientError as err:
+            self.requests += 1
+            if err.response["Error"]["Code"] == "TransactionCanceledException":
+                return False
             raise
 
     def alert_keys(self, tenant: str, company: str) -> set[str]:
