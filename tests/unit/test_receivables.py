@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from relance.domain.aging import AgingFact, aged_balance
-from relance.domain.receivables import dashboard, summarize
+from relance.domain.dunning.profiles import DunningSettings, ProfileBook, default_settings
+from relance.domain.receivables import dashboard, summarize, with_profiles
 from relance.domain.records import Customer
 
 AS_OF = date(2026, 11, 23)
@@ -65,3 +66,44 @@ def test_dashboard_totals_reconcile_to_the_cent_with_the_aged_balance(
     assert [d.total for d in board.top_debtors] == sorted(
         (d.total for d in board.top_debtors), reverse=True
     )
+
+
+def test_each_summary_gets_its_profile_by_hand_by_rule_on_its_record_and_total_or_default() -> None:
+    settings = DunningSettings.model_validate(
+        {
+            **default_settings().model_dump(),
+            "profiles": [
+                {"profile_id": "standard", "name": "Standard", "scenario_id": "standard"},
+                {"profile_id": "vip", "name": "VIP", "scenario_id": "standard",
+                 "rules": [{"quality": "Grand compte"}, {"min_outstanding": "1000"}]},
+                {"profile_id": "douteux", "name": "Douteux", "scenario_id": "standard"},
+            ],
+        }
+    )  # fmt: skip
+    book = ProfileBook.of(settings)
+    customers = [
+        Customer(company="BIJOU", number="C1", quality="grand compte"),  # rule, case ignored
+        Customer(company="BIJOU", number="C2"),
+        Customer(company="BIJOU", number="C3"),
+        Customer(company="BIJOU", number="C4", quality="Grand compte"),
+    ]
+    lines = [
+        AgingFact("C2", AS_OF, Decimal("999.99")),
+        AgingFact("C3", AS_OF, Decimal("1000.00")),  # outstanding >= 1000
+        AgingFact("C9", AS_OF, Decimal("5000.00")),  # no Sage record: rules on the total
+    ]
+    summaries = summarize("BIJOU", customers, lines, AS_OF)
+    assert {s.profile for s in summaries} == {""}  # summarize alone leaves it empty
+    profiled = with_profiles(
+        summaries,
+        {c.number: c for c in customers},
+        book,
+        {"C4": "douteux", "C2": "gone"},  # by hand; a removed profile falls back to the rules
+    )
+    assert {s.number: s.profile for s in profiled} == {
+        "C1": "vip", "C2": "standard", "C3": "vip", "C4": "douteux", "C9": "vip",
+    }  # fmt: skip
+    assert [s.total for s in profiled] == [s.total for s in summaries]  # figures untouched
+    # Already right: the same summary back (nothing to write).
+    again = with_profiles(profiled, {c.number: c for c in customers}, book, {"C4": "douteux"})
+    assert all(a is b for a, b in zip(again, profiled, strict=True))

@@ -84,6 +84,7 @@ class CustomerRow(_Open):
     overdue: Decimal
     buckets: BucketAmounts
     oldest_due: date | None = None
+    profile: str = ""  # dunning profile id (C3); "" before the first sync computed it
     open_disputes: int
     disputed: Decimal
     open_promises: int
@@ -138,6 +139,7 @@ class Card(_Open):
     company: str
     number: str
     customer: dict[str, Any] | None
+    profile: str | None = None  # dunning profile in force (its summary's); None before a sync
     contacts: list[dict[str, Any]]
     aged_balance: BucketAmounts | None
     total: Decimal

@@ -3,18 +3,21 @@
 Summaries are computed when a sync finishes (the finish already reads every open line of
 the company once), so a customer list or a dashboard is one Query, not a ledger scan.
 Amounts are as of the sync's date; days late are recomputed at read time from the oldest
-due date, so they stay right between syncs. Pure: dates are parameters.
+due date, so they stay right between syncs. Each summary also carries the customer's
+dunning profile (C3), which lists filter on and portfolio rules match. Pure: dates and
+the tenant's profiles are parameters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from relance.domain.aging import BUCKETS, Ageable, BucketAmounts, bucket_for, days_late
+from relance.domain.dunning.profiles import ProfileBook
 from relance.domain.records import Customer
 
 ZERO = Decimal("0")
@@ -38,6 +41,7 @@ class CustomerSummary(BaseModel):
     overdue: Decimal = ZERO
     buckets: BucketAmounts = Field(default_factory=BucketAmounts)
     oldest_due: date | None = None  # oldest aging date among overdue debit items
+    profile: str = ""  # dunning profile id (C3); "" until a sync or a save computed it
     # Follow-up figures (domain/followup.py Rollup): not from Sage, merged in at read time.
     open_disputes: int = 0
     disputed: Decimal = ZERO
@@ -83,6 +87,24 @@ def summarize(
             if line.amount > 0 and (s.oldest_due is None or line.aging_date < s.oldest_due):
                 s.oldest_due = line.aging_date
     return sorted(summaries.values(), key=lambda s: s.number)
+
+
+def with_profiles(
+    summaries: Iterable[CustomerSummary],
+    customers: Mapping[str, Customer],
+    book: ProfileBook,
+    chosen: Mapping[str, str],
+) -> list[CustomerSummary]:
+    """The summaries with each customer's profile (C3), as the nightly run would pick it:
+    by hand (`chosen`, by number), else by the rules on its Sage record (`customers`, by
+    number; a customer with lines but no record has an empty one) and its outstanding, the
+    summary's total, else the default. Summaries keep their other figures."""
+    found = []
+    for s in summaries:
+        customer = customers.get(s.number) or Customer(company=s.company, number=s.number)
+        profile = book.profile_for(customer, s.total, chosen.get(s.number))
+        found.append(s if s.profile == profile else s.model_copy(update={"profile": profile}))
+    return found
 
 
 class Dashboard(BaseModel):

@@ -11,6 +11,8 @@ that with FollowUpService.customer_file before calling here):
   idempotently (the `Idempotency-Key` header makes the id) and deleted by id;
 - the profile chosen by hand (C3), edited in place at the version read.
 Each customer change writes a timeline event on the customer in the same transaction.
+Saving the profiles, or choosing one by hand, then updates the profile of the customer
+summaries (services/profiles.py), which lists filter on and portfolio rules match.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from relance.auth.identity import Identity
-from relance.domain.dunning.profiles import DunningSettings, default_settings
+from relance.domain.dunning.profiles import DunningSettings, ProfileBook, default_settings
 from relance.domain.dunning_config import (
     ChosenProfile,
     DunningSettingsBody,
@@ -39,6 +41,7 @@ from relance.domain.dunning_config import (
 )
 from relance.services.errors import Conflict, Invalid, NotFound
 from relance.services.followup import CustomerFile, event, new_id
+from relance.services.profiles import ProfileService
 from relance.store.dunning_config import OVERRIDE, PROFILE, STOP, DunningConfigStore, DunningItem
 from relance.store.dynamo import ConflictError
 from relance.store.followup import FollowUpStore
@@ -67,10 +70,12 @@ class DunningConfigService:
         store: DunningConfigStore,
         settings: FollowUpStore,
         schedules: Callable[[], NightlySchedules | None] = NightlySchedules.from_env,
+        profiles: ProfileService | None = None,
     ) -> None:
         self.store = store
         self.settings_store = settings
         self.schedules = schedules
+        self.profiles = profiles  # keeps the summaries' profiles right (None: not kept)
 
     # -- tenant settings -------------------------------------------------------------------
     def settings(self, tenant: str) -> DunningSettings:
@@ -93,7 +98,15 @@ class DunningConfigService:
             raise _stale(
                 "dunning settings", "Le paramétrage des relances", self.settings(who.tenant).version
             ) from None
-        return body.saved()
+        saved = body.saved()
+        if self.profiles is not None:
+            try:
+                self.profiles.refresh_tenant(who.tenant, saved)
+            except Exception:
+                # The settings stand. The summaries keep their old profiles (lists, portfolio
+                # rules) until the next sync's finish recomputes them all.
+                logger.exception("summary profiles not refreshed", extra={"tenant": who.tenant})
+        return saved
 
     def run_settings(self, tenant: str) -> RunSettings:
         stored = self.settings_store.get_setting(tenant, DUNNING_RUN)
@@ -300,8 +313,9 @@ class DunningConfigService:
     def choose_profile(
         self, who: Identity, file: CustomerFile, body: ProfileChoiceBody, now: datetime
     ) -> ChosenProfile:
+        settings = self.settings(who.tenant)
         if body.profile is not None:
-            known = [p.profile_id for p in self.settings(who.tenant).profiles]
+            known = [p.profile_id for p in settings.profiles]
             if body.profile not in known:
                 raise Invalid(
                     "unknown_profile",
@@ -330,4 +344,16 @@ class DunningConfigService:
         except ConflictError:
             latest = self.chosen_profile(who.tenant, file.company, file.number).version
             raise _stale("chosen profile", "Le profil choisi", latest) from None
+        if self.profiles is not None:
+            try:
+                self.profiles.refresh_customer(
+                    who.tenant, file, ProfileBook.of(settings), body.profile
+                )
+            except Exception:
+                # The choice stands (the nightly run reads it); the customer's summary keeps
+                # its old profile until the next sync's finish recomputes it.
+                logger.exception(
+                    "summary profile not refreshed",
+                    extra={"tenant": who.tenant, "company": file.company, "customer": file.number},
+                )
         return chosen

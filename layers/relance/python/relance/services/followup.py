@@ -54,6 +54,7 @@ class CustomerFile:
     number: str
     customer: Customer | None
     lines: list[LedgerLine] = field(default_factory=list)
+    profile: str | None = None  # its summary's dunning profile (C3); None before a sync
 
     @property
     def total(self) -> Decimal:
@@ -122,6 +123,8 @@ class FollowUpService:
                 file.customer = Customer.model_validate({**fields, "company": company})
             elif kind == "ledger_line":
                 file.lines.append(LedgerLine.model_validate({**fields, "company": company}))
+            elif kind == "summary":  # in the customer's index too, for this
+                file.profile = item.get("profile") or None
         if file.customer is None and not file.lines:
             raise NotFound(
                 "unknown_customer",
@@ -129,7 +132,7 @@ class FollowUpService:
                 f"Aucun client {number} dans la société {company}.",
             )
         rep = file.customer.rep_number if file.customer else None
-        if scope is not None and not scope.covers(company, number, rep):
+        if scope is not None and not scope.covers(company, number, rep, file.profile):
             raise Forbidden(
                 "not_in_portfolio",
                 f"Customer {number} of {company} is not in your portfolio.",

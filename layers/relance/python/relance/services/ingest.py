@@ -2,8 +2,9 @@
 
 start -> batches -> finish. A batch is stored at most once (its id is recorded after its
 items are written, so a crash half-way is simply redone by the relay's retry), and a run's
-finish deletes what Sage no longer has, moves the watermarks and runs the aged-balance
-control. The tenant is always the connector's, never anything the body says.
+finish deletes what Sage no longer has, moves the watermarks, writes the customer
+summaries (with each customer's dunning profile) and runs the aged-balance control. The
+tenant is always the connector's, never anything the body says.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from typing import Any
 
 from relance.domain.aging import aged_balance
 from relance.domain.control import ControlReport, compare
+from relance.domain.dunning.profiles import ProfileBook
 from relance.domain.receivables import summarize
 from relance.services.errors import Conflict, Invalid, NotFound, ServiceError, Unauthorized
 from relance.services.followup import FollowUpService, open_lines_by_customer
+from relance.services.profiles import ProfileService
 from relance.store.archive import BatchArchive
 from relance.store.dynamo import SyncStore
 from relance.sync import signing
@@ -37,11 +40,16 @@ MAX_DIFFERENCES_KEPT = 500
 
 class IngestService:
     def __init__(
-        self, store: SyncStore, archive: BatchArchive, followup: FollowUpService | None = None
+        self,
+        store: SyncStore,
+        archive: BatchArchive,
+        followup: FollowUpService | None = None,
+        profiles: ProfileService | None = None,
     ) -> None:
         self.store = store
         self.archive = archive
         self.followup = followup
+        self.profiles = profiles  # None: summaries without a profile (tests of the sync)
 
     # -- identity ------------------------------------------------------------------------
     def authenticate(
@@ -188,11 +196,15 @@ class IngestService:
             for c in finish.companies
             for entity, n in c.key_batches.items()
         }
+        # The tenant's profiles, read once for every company of the run.
+        book = self.profiles.book(tenant) if self.profiles is not None else None
         # Companies are independent partitions: finish them side by side.
         with ThreadPoolExecutor(len(finish.companies), thread_name_prefix="finish") as pool:
             companies = list(
                 pool.map(
-                    lambda result: self._finish_company(tenant, finish, result, key_sets, now),
+                    lambda result: self._finish_company(
+                        tenant, finish, result, key_sets, now, book
+                    ),
                     finish.companies,
                 )
             )
@@ -238,6 +250,7 @@ class IngestService:
         result: CompanyResult,
         key_sets: dict[tuple[str, str], set[str]],
         now: datetime,
+        book: ProfileBook | None = None,
     ) -> dict[str, Any]:
         deleted: dict[str, int] = {}
         lines = dict(self.store.line_aging_facts(tenant, result.company))
@@ -255,8 +268,10 @@ class IngestService:
                     del lines[key]
         for entity, mark in result.watermarks.items():
             self.store.put_watermark(tenant, result.company, entity, mark)
-        customers = self.store.records(tenant, result.company, "customer")
+        customers = list(self.store.records(tenant, result.company, "customer"))
         owed = summarize(result.company, customers, lines.values(), finish.as_of)
+        if self.profiles is not None and book is not None:
+            owed = self.profiles.assign(tenant, result.company, owed, customers, book)
         updated = self.store.replace_summaries(tenant, result.company, owed)
         summary: dict[str, Any] = {
             "company": result.company,

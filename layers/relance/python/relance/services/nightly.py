@@ -302,7 +302,7 @@ class NightlyService:
             report.cancelled += self._cancel_paid_tasks(tenant, company, case, forget, now)
             if not actions and new_history == dict(case.history):
                 continue  # nothing changed for this customer: no write
-            assignee = _assignee(case.customer, portfolios)
+            assignee = _assignee(case, book, portfolios)
             stored = []
             for a in actions:
                 try:
@@ -388,9 +388,18 @@ class NightlyService:
         report.alerts = len(outcome.alerts)
 
 
-def _assignee(customer: Customer, portfolios: list[tuple[str, Portfolio]]) -> str:
+def _assignee(
+    case: CustomerCase, book: ProfileBook, portfolios: list[tuple[str, Portfolio]]
+) -> str:
+    """The first collector whose portfolio covers the customer. A profile rule matches the
+    profile this run evaluated the customer with (computed only if some rule needs it)."""
+    customer = case.customer
+    profile = None
+    if any(portfolio.uses_profiles for _, portfolio in portfolios):
+        outstanding = sum((i.amount for i in case.items), Decimal(0))
+        profile = book.profile_for(customer, outstanding, case.profile)
     for user_id, portfolio in portfolios:
-        if portfolio.covers(customer.company, customer.number, customer.rep_number):
+        if portfolio.covers(customer.company, customer.number, customer.rep_number, profile):
             return user_id
     return UNASSIGNED
 

@@ -1,7 +1,8 @@
 """Read side of the workspace: the customer list, the customer card, the dashboard.
 
 Lists and the dashboard read the customer summaries (one Query for the whole tenant); the
-card reads one customer with its contacts and open lines (one Query on the customer index).
+card reads one customer with its contacts, open lines and summary (one Query on the
+customer index: the summary is also there, for its dunning profile).
 "today" is a parameter: days late are counted to it, not to a clock read in here.
 """
 
@@ -33,6 +34,7 @@ class CustomerQuery(BaseModel):
     company: str | None = None
     rep: int | None = None  # Sage rep number (salesperson, K4)
     collector: str | None = None  # a collector's user id: the customers of its portfolio
+    profile: str | None = Field(default=None, max_length=40)  # dunning profile id (C3)
     overdue_only: bool = False
     min_total: Decimal | None = None
     min_days_late: int | None = Field(default=None, ge=0)
@@ -53,6 +55,8 @@ def _matches(s: CustomerSummary, query: CustomerQuery, today: date) -> bool:
         return False
     if query.rep is not None and s.rep_number != query.rep:
         return False
+    if query.profile and s.profile != query.profile:
+        return False
     if query.overdue_only and s.overdue <= 0:
         return False
     if query.min_total is not None and s.total < query.min_total:
@@ -68,7 +72,9 @@ def _matches(s: CustomerSummary, query: CustomerQuery, today: date) -> bool:
 
 def _within(summaries: list[CustomerSummary], scopes: list[Portfolio]) -> list[CustomerSummary]:
     return [
-        s for s in summaries if all(p.covers(s.company, s.number, s.rep_number) for p in scopes)
+        s
+        for s in summaries
+        if all(p.covers(s.company, s.number, s.rep_number, s.profile or None) for p in scopes)
     ]
 
 
@@ -123,11 +129,14 @@ class ReceivablesService:
         contacts: list[Contact] = []
         lines: list[LedgerLine] = []
         followup: list[dict[str, Any]] = []
+        profile: str | None = None  # the summary's: the last sync's or the last change's
         for item in items:
             kind = item["item_type"]
             fields = {k: v for k, v in item.items() if not k.isupper() and k != "item_type"}
             if kind in FOLLOWUP_TYPES:
                 followup.append(item)
+            elif kind == "summary":
+                profile = item.get("profile") or None
             elif kind == "customer":
                 customer = Customer.model_validate({**fields, "company": company})
             elif kind == "contact":
@@ -141,7 +150,7 @@ class ReceivablesService:
                 f"Aucun client {number} dans la société {company}.",
             )
         rep = customer.rep_number if customer else None
-        if not all(p.covers(company, number, rep) for p in scopes):
+        if not all(p.covers(company, number, rep, profile) for p in scopes):
             raise Forbidden(
                 "not_in_portfolio",
                 f"Customer {number} of {company} is not in your portfolio.",
@@ -153,6 +162,7 @@ class ReceivablesService:
             "company": company,
             "number": number,
             "customer": customer.model_dump(mode="json") if customer else None,
+            "profile": profile,
             "contacts": [c.model_dump(mode="json") for c in contacts],
             "aged_balance": balance.model_dump(mode="json") if balance else None,
             "total": str(sum((line.amount for line in lines), Decimal(0))),

@@ -11,6 +11,7 @@ from relance.services.followup import FollowUpService
 from relance.services.ingest import IngestService
 from relance.services.nightly import NightlyService
 from relance.services.portfolios import PortfolioService
+from relance.services.profiles import ProfileService
 from relance.services.receivables import ReceivablesService
 from relance.services.settings import SettingsService
 from relance.services.users import UserService
@@ -38,7 +39,19 @@ from relance.store.users import UserStore
 @cache
 def ingest_service() -> IngestService:
     records = SyncStore(table_name())
-    return IngestService(records, BatchArchive(raw_bucket_name()), followup_service())
+    return IngestService(
+        records, BatchArchive(raw_bucket_name()), followup_service(), profile_service()
+    )
+
+
+@cache
+def profile_service() -> ProfileService:
+    records = SyncStore(table_name())
+    return ProfileService(
+        records,
+        DunningStore(table_name(), records.client),
+        FollowUpStore(table_name(), records.client),
+    )
 
 
 @cache
@@ -120,5 +133,7 @@ def dunning_config_service() -> DunningConfigService:
     # where the environment names no nightly function, as in the local runner.
     client = SyncStore(table_name()).client
     return DunningConfigService(
-        DunningConfigStore(table_name(), client), FollowUpStore(table_name(), client)
+        DunningConfigStore(table_name(), client),
+        FollowUpStore(table_name(), client),
+        profiles=profile_service(),
     )

@@ -127,14 +127,14 @@ class WorklistService:
         alerts = self.dunning.alerts(who.tenant, company)
         if scope is None:
             return alerts
-        reps = {
-            (s.company, s.number): s.rep_number for s in self.records.summaries(who.tenant, company)
-        }
-        return [
-            a
-            for a in alerts
-            if scope.covers(a["company"], a["customer"], reps.get((a["company"], a["customer"])))
-        ]
+        known = {(s.company, s.number): s for s in self.records.summaries(who.tenant, company)}
+
+        def covered(alert: dict[str, Any]) -> bool:
+            s = known.get((alert["company"], alert["customer"]))
+            rep, profile = (s.rep_number, s.profile or None) if s else (None, None)
+            return scope.covers(alert["company"], alert["customer"], rep, profile)
+
+        return [a for a in alerts if covered(a)]
 
     def runs(self, who: Identity) -> list[dict[str, Any]]:
         return self.dunning.runs(who.tenant)
@@ -151,13 +151,14 @@ class WorklistService:
         def chosen(customer: Customer) -> bool:
             if wanted and customer.number not in wanted:
                 return False
+            summary = summaries.get((customer.company, customer.number))
+            profile = (summary.profile or None) if summary else None
             if scope is not None and not scope.covers(
-                customer.company, customer.number, customer.rep_number
+                customer.company, customer.number, customer.rep_number, profile
             ):
                 return False
             if criteria.rep is not None and customer.rep_number != criteria.rep:
                 return False
-            summary = summaries.get((customer.company, customer.number))
             if criteria.min_total is not None and (
                 summary is None or summary.total < criteria.min_total
             ):

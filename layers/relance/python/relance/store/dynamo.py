@@ -279,16 +279,24 @@ class SyncStore:
                     found[key] = found[key].model_copy(update=_rollup_fields(rollup))
         return list(found.values())
 
+    @staticmethod
+    def _summary_item(tenant: str, summary: CustomerSummary) -> dict[str, Any]:
+        """A summary as stored: in the summaries partition, and in GSI1 under the
+        customer's key, so that the card's one Query also reads it (its profile)."""
+        company, number = summary.company, summary.number
+        return to_item(
+            {PARTITION_KEY: keys.summaries_pk(tenant), SORT_KEY: f"{company}#{number}",
+             GSI1_PK: keys.customer_gsi1pk(tenant, company, number),
+             GSI1_SK: keys.SUMMARY_GSI1SK, "item_type": "summary", **summary.model_dump()}
+        )  # fmt: skip
+
     def replace_summaries(self, tenant: str, company: str, fresh: list[CustomerSummary]) -> int:
         """Store a company's new summaries, writing only those that changed."""
         pk = keys.summaries_pk(tenant)
         held = {s.number: s for s in self.summaries(tenant, company, with_followup=False)}
         wanted = {s.number: s for s in fresh}
         requests: list[dict[str, Any]] = [
-            {"PutRequest": {"Item": to_item(
-                {PARTITION_KEY: pk, SORT_KEY: f"{company}#{number}", "item_type": "summary",
-                 **summary.model_dump()}
-            )}}
+            {"PutRequest": {"Item": self._summary_item(tenant, summary)}}
             for number, summary in wanted.items()
             if held.get(number) != summary
         ]  # fmt: skip
@@ -298,6 +306,34 @@ class SyncStore:
             for number in held.keys() - wanted.keys()
         ]  # fmt: skip
         return self._batch_write(requests)
+
+    def put_summaries(self, tenant: str, summaries: Sequence[CustomerSummary]) -> int:
+        """Write summaries as they are (as `summaries(..., with_followup=False)` read them,
+        with changes): BatchWriteItem, no condition."""
+        return self._batch_write(
+            [{"PutRequest": {"Item": self._summary_item(tenant, s)}} for s in summaries]
+        )
+
+    def set_summary_profile(self, tenant: str, company: str, number: str, profile: str) -> bool:
+        """Set one summary's profile, leaving its figures alone; False if it has none yet
+        (the next sync writes it)."""
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={
+                    PARTITION_KEY: {"S": keys.summaries_pk(tenant)},
+                    SORT_KEY: {"S": f"{company}#{number}"},
+                },
+                UpdateExpression="SET #p = :p",
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeNames={"#p": "profile"},
+                ExpressionAttributeValues={":p": {"S": profile}},
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     # -- batches -------------------------------------------------------------------------
     def batch_seen(self, tenant: str, batch_id: str) -> bool:

@@ -7,6 +7,7 @@ Items (PK / SK, then GSI1PK / GSI1SK when the item is in the index):
                   customer-bound ones also GSI1: T#{t}#CO#{c}#CUST#{number} / {ENTITY}#{key}
 - sync run:       T#{t}#SYNC / RUN#{run_id};  GSI1: T#{t}#RUNS / {started_at}#{run_id}
 - customer summary: T#{t}#SUMMARIES / {company}#{customer}  (rewritten when a sync finishes)
+                  GSI1: T#{t}#CO#{c}#CUST#{customer} / SUMMARY (the card reads its profile)
 - batch marker:   T#{t}#SYNC / BATCH#{batch_id}  (expires through TTL)
 - watermark:      T#{t}#SYNC / WATERMARK#{company}#{entity}
 - sync request:   T#{t}#SYNC / REQUEST
@@ -19,7 +20,7 @@ tests/integration/test_store.py):
    (The one key without a tenant prefix: the tenant is what it tells.)
 2. All records of one entity of a company (aged balance, delete sweep, nightly run):
    Query PK=T#{t}#CO#{c}, SK begins_with {ENTITY}#.
-3. A customer with its contacts and open lines (customer card): Query GSI1
+3. A customer with its contacts, open lines and summary (customer card): Query GSI1
    GSI1PK=T#{t}#CO#{c}#CUST#{num}.
 4. Was this batch already stored? GetItem T#{t}#SYNC / BATCH#{batch_id}.
 5. A run, its watermarks, the pending sync request: GetItem / Query PK=T#{t}#SYNC.
@@ -61,6 +62,8 @@ from __future__ import annotations
 
 # Records attached to one customer also go to GSI1, so the customer card is one Query.
 CUSTOMER_BOUND = frozenset({"customer", "contact", "ledger_line"})
+# A customer summary's sort key in GSI1, under the customer's key (its dunning profile).
+SUMMARY_GSI1SK = "SUMMARY"
 
 
 def tenant_pk(tenant: str) -> str:
