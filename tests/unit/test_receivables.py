@@ -8,9 +8,9 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from relance.domain.aging import AgingFact, aged_balance
+from relance.domain.aging import BUCKETS, AgingFact, aged_balance
 from relance.domain.dunning.profiles import DunningSettings, ProfileBook, default_settings
-from relance.domain.receivables import dashboard, summarize, with_profiles
+from relance.domain.receivables import CustomerSummary, dashboard, summarize, with_profiles
 from relance.domain.records import Customer
 
 AS_OF = date(2026, 11, 23)
@@ -107,3 +107,79 @@ def test_each_summary_gets_its_profile_by_hand_by_rule_on_its_record_and_total_o
     # Already right: the same summary back (nothing to write).
     again = with_profiles(profiled, {c.number: c for c in customers}, book, {"C4": "douteux"})
     assert all(a is b for a, b in zip(again, profiled, strict=True))
+
+
+# -- packs and light rows (decision 22) ----------------------------------------------------
+def _through_dynamodb(s: CustomerSummary) -> CustomerSummary:
+    """A summary as the per-customer item read back gives it (DynamoDB drops trailing
+    zeros of numbers; the codec answers whole numbers as int)."""
+    from relance.store.codec import from_item, to_item
+    from relance.store.packs import money
+
+    item = {
+        k: {"N": money(Decimal(v["N"]))} if "N" in v else v
+        for k, v in to_item(s.model_dump()).items()
+    }
+    item["buckets"] = {
+        "M": {k: {"N": money(Decimal(v["N"]))} for k, v in item["buckets"]["M"].items()}
+    }
+    return CustomerSummary.model_validate(from_item(item))
+
+
+@given(facts)
+def test_a_pack_gives_back_the_summaries_and_the_dashboard_to_the_cent(
+    lines: list[AgingFact],
+) -> None:
+    from relance.store import packs
+
+    customers = [Customer(company="BIJOU", number=f"C{i}", name=f"Client {i}") for i in range(3)]
+    summaries = summarize("BIJOU", customers, lines, AS_OF)
+    version, blob = packs.pack("BIJOU", summaries)
+    packed = packs.decode("BIJOU", version, blob)
+    stored = [_through_dynamodb(s) for s in summaries]
+    assert [r.to_summary() for r in packed.rows] == stored
+    for row, s in zip(packed.rows, stored, strict=True):
+        assert row.as_json(AS_OF) == {
+            **s.model_dump(mode="json"),
+            "days_late": s.days_late(AS_OF),
+        }
+    board = dashboard(stored)
+    totals = packs.SummarySet([packed], {}).totals()
+    assert (totals.total, totals.overdue) == (board.total, board.overdue)
+    assert str(totals.total) == str(board.total)
+    assert totals.buckets == tuple(getattr(board.buckets, b) for b in BUCKETS)
+    assert (totals.customers, totals.customers_overdue) == (
+        board.customers,
+        board.customers_overdue,
+    )
+    assert [(r.company, r.number) for r in totals.top] == [
+        (s.company, s.number) for s in board.top_debtors
+    ]
+    assert packs.pack("BIJOU", list(reversed(summaries)))[0] == version  # content-addressed
+
+
+def test_money_is_packed_as_dynamodb_gives_it_back() -> None:
+    from relance.store.packs import money
+
+    for text, shown in [
+        ("12.50", "12.5"),
+        ("100.00", "100"),
+        ("-0.10", "-0.1"),
+        ("0", "0"),
+        ("1E+2", "100"),
+        ("0.01", "0.01"),
+        ("-1234567.89", "-1234567.89"),
+    ]:
+        assert money(Decimal(text)) == shown  # fmt: skip
+
+
+def test_rows_with_follow_up_figures_are_copies() -> None:
+    from relance.store import packs
+
+    s = CustomerSummary(company="BIJOU", number="C1", as_of=AS_OF, total=Decimal("5"))
+    packed = packs.decode("BIJOU", *packs.pack("BIJOU", [s]))
+    figures = {"open_disputes": 1, "disputed": Decimal("2.5"), "open_promises": 0,
+               "promised": Decimal(0), "broken_promises": 0, "flagged": True}  # fmt: skip
+    found = packs.SummarySet([packed], {("BIJOU", "C1"): figures}).rows()
+    assert found[0].open_disputes == 1 and found[0].flagged and found[0].disputed == Decimal("2.5")
+    assert packed.rows[0].open_disputes == 0 and not packed.rows[0].flagged

@@ -145,3 +145,185 @@ def dashboard(summaries: Iterable[CustomerSummary], top: int = 10) -> Dashboard:
         flagged=sum(1 for s in rows if s.flagged),
         top_debtors=sorted(rows, key=lambda s: (-s.total, s.company, s.number))[:top],
     )
+
+
+# -- light rows: what lists and dashboards compute on (decision 22) ------------------------
+FOLLOWUP_FIELDS = (
+    "open_disputes",
+    "disputed",
+    "open_promises",
+    "promised",
+    "broken_promises",
+    "flagged",
+)
+
+
+class SummaryRow:
+    """A customer summary as the hot reads use it: a slotted object, not a pydantic model.
+
+    Built once per packed company version and shared between requests (never mutated:
+    `with_followup` answers a copy). `haystack` is the casefolded text a search looks in.
+    """
+
+    __slots__ = (
+        "as_of",
+        "broken_promises",
+        "buckets",
+        "city",
+        "company",
+        "disputed",
+        "dormant",
+        "email",
+        "flagged",
+        "haystack",
+        "name",
+        "no_reminder",
+        "number",
+        "oldest_due",
+        "open_disputes",
+        "open_items",
+        "open_promises",
+        "overdue",
+        "profile",
+        "promised",
+        "rep_number",
+        "siret",
+        "total",
+    )
+
+    def __init__(
+        self,
+        company: str,
+        number: str,
+        name: str,
+        siret: str,
+        email: str,
+        city: str,
+        rep_number: int | None,
+        dormant: bool,
+        no_reminder: bool,
+        as_of: date,
+        open_items: int,
+        total: Decimal,
+        overdue: Decimal,
+        buckets: tuple[Decimal, ...],
+        oldest_due: date | None,
+        profile: str,
+    ) -> None:
+        self.company, self.number, self.name = company, number, name
+        self.siret, self.email, self.city = siret, email, city
+        self.rep_number, self.dormant, self.no_reminder = rep_number, dormant, no_reminder
+        self.as_of, self.open_items, self.total, self.overdue = as_of, open_items, total, overdue
+        self.buckets, self.oldest_due, self.profile = buckets, oldest_due, profile
+        self.open_disputes, self.disputed, self.open_promises = 0, ZERO, 0
+        self.promised, self.broken_promises, self.flagged = ZERO, 0, False
+        self.haystack = "\n".join((number, name, siret, email)).casefold()
+
+    @classmethod
+    def of(cls, s: CustomerSummary) -> SummaryRow:
+        """A summary's Sage figures (its follow-up figures are left out)."""
+        b = s.buckets
+        return cls(
+            s.company, s.number, s.name, s.siret, s.email, s.city, s.rep_number, s.dormant,
+            s.no_reminder, s.as_of, s.open_items, s.total, s.overdue,
+            (b.not_due, b.d1_30, b.d31_60, b.d61_90, b.over_90), s.oldest_due, s.profile,
+        )  # fmt: skip
+
+    def with_followup(self, figures: Mapping[str, object]) -> SummaryRow:
+        """A copy with a follow-up rollup's figures (typed as CustomerSummary has them)."""
+        row = SummaryRow.__new__(SummaryRow)
+        for name in SummaryRow.__slots__:
+            setattr(row, name, getattr(self, name))
+        for name in FOLLOWUP_FIELDS:
+            setattr(row, name, figures[name])
+        return row
+
+    def days_late(self, today: date) -> int:
+        return max(0, days_late(self.oldest_due, today)) if self.oldest_due else 0
+
+    def to_summary(self) -> CustomerSummary:
+        return CustomerSummary.model_validate(self.fields())
+
+    def fields(self) -> dict[str, object]:
+        values: dict[str, object] = {
+            name: getattr(self, name) for name in SummaryRow.__slots__ if name != "haystack"
+        }
+        values["buckets"] = dict(zip(BUCKETS, self.buckets, strict=True))
+        return values
+
+    def as_json(self, today: date) -> dict[str, object]:
+        """The row as the API shows it: CustomerSummary.model_dump(mode="json") and days late."""
+        return {
+            "company": self.company,
+            "number": self.number,
+            "name": self.name,
+            "siret": self.siret,
+            "email": self.email,
+            "city": self.city,
+            "rep_number": self.rep_number,
+            "dormant": self.dormant,
+            "no_reminder": self.no_reminder,
+            "as_of": self.as_of.isoformat(),
+            "open_items": self.open_items,
+            "total": str(self.total),
+            "overdue": str(self.overdue),
+            "buckets": {b: str(v) for b, v in zip(BUCKETS, self.buckets, strict=True)},
+            "oldest_due": self.oldest_due.isoformat() if self.oldest_due else None,
+            "profile": self.profile,
+            "open_disputes": self.open_disputes,
+            "disputed": str(self.disputed),
+            "open_promises": self.open_promises,
+            "promised": str(self.promised),
+            "broken_promises": self.broken_promises,
+            "flagged": self.flagged,
+            "days_late": self.days_late(today),
+        }
+
+
+class Totals:
+    """The Sage figures a dashboard adds up over a set of rows (follow-up figures apart:
+    they change between syncs). Exact: Decimal sums, in any order, give the same value."""
+
+    __slots__ = ("as_of", "buckets", "customers", "customers_overdue", "overdue", "top", "total")
+
+    def __init__(self, rows: Iterable[SummaryRow], top: int = 10) -> None:
+        listed = list(rows)
+        sums = [ZERO] * len(BUCKETS)
+        total = overdue = ZERO
+        late = 0
+        as_of: date | None = None
+        for r in listed:
+            total += r.total
+            overdue += r.overdue
+            if r.overdue > 0:
+                late += 1
+            for i, amount in enumerate(r.buckets):
+                sums[i] += amount
+            if as_of is None or r.as_of > as_of:
+                as_of = r.as_of
+        self.as_of, self.customers, self.customers_overdue = as_of, len(listed), late
+        self.total, self.overdue, self.buckets = total, overdue, tuple(sums)
+        self.top = top_debtors(listed, top)
+
+    @classmethod
+    def combined(cls, parts: Iterable[Totals], top: int = 10) -> Totals:
+        found = cls([], top)
+        sums = list(found.buckets)
+        candidates: list[SummaryRow] = []
+        for t in parts:
+            found.customers += t.customers
+            found.customers_overdue += t.customers_overdue
+            found.total += t.total
+            found.overdue += t.overdue
+            for i, amount in enumerate(t.buckets):
+                sums[i] += amount
+            if t.as_of is not None and (found.as_of is None or t.as_of > found.as_of):
+                found.as_of = t.as_of
+            candidates += t.top
+        found.buckets = tuple(sums)
+        found.top = top_debtors(candidates, top)
+        return found
+
+
+def top_debtors(rows: Iterable[SummaryRow], top: int = 10) -> list[SummaryRow]:
+    return sorted(rows, key=lambda r: (-r.total, r.company, r.number))[:top]

@@ -1,6 +1,7 @@
 """Read side of the workspace: the customer list, the customer card, the dashboard.
 
-Lists and the dashboard read the customer summaries (one Query for the whole tenant); the
+Lists and the dashboard read the summary packs and follow-up rollups (one Query for the
+whole tenant: store/packs.py, decision 22) and compute on light rows; the
 card reads one customer with its contacts, open lines and summary (one Query on the
 customer index: the summary is also there, for its dunning profile).
 "today" is a parameter: days late are counted to it, not to a clock read in here.
@@ -8,19 +9,22 @@ customer index: the summary is also there, for its dunning profile).
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from relance.domain.aging import aged_balance
+from relance.domain.aging import BUCKETS, aged_balance
 from relance.domain.card import FOLLOWUP_TYPES, FollowUp, sections
 from relance.domain.portfolios import Portfolio
-from relance.domain.receivables import CustomerSummary, dashboard
+from relance.domain.receivables import ZERO, CustomerSummary, SummaryRow, Totals
 from relance.domain.records import Contact, Customer, LedgerLine
 from relance.services.errors import Forbidden, NotFound
 from relance.store.dynamo import SyncStore
+from relance.store.packs import SummarySet
 
 SortKey = Literal["total", "overdue", "days_late", "name", "number", "disputed", "promised"]
 
@@ -47,35 +51,97 @@ class CustomerQuery(BaseModel):
     limit: int = Field(default=50, ge=1, le=200)
 
 
-def _matches(s: CustomerSummary, query: CustomerQuery, today: date) -> bool:
+Row = CustomerSummary | SummaryRow
+
+
+def _matches(s: Row, query: CustomerQuery, today: date) -> bool:
     needle = query.q.strip().casefold()
     if needle and not any(needle in v.casefold() for v in (s.number, s.name, s.siret, s.email)):
         return False
-    if query.company and s.company != query.company:
-        return False
-    if query.rep is not None and s.rep_number != query.rep:
-        return False
-    if query.profile and s.profile != query.profile:
-        return False
-    if query.overdue_only and s.overdue <= 0:
-        return False
-    if query.min_total is not None and s.total < query.min_total:
-        return False
-    if query.flagged is not None and s.flagged != query.flagged:
-        return False
-    if query.disputed is not None and (s.open_disputes > 0) != query.disputed:
-        return False
-    if query.broken_promise is not None and (s.broken_promises > 0) != query.broken_promise:
-        return False
-    return query.min_days_late is None or s.days_late(today) >= query.min_days_late
+    return _filter(query, today)(s)  # type: ignore[arg-type]
+
+
+def _filter(query: CustomerQuery, today: date) -> Callable[[SummaryRow], bool]:
+    """The list's filters as one test of a row, checking only what the query sets."""
+    tests: list[Callable[[SummaryRow], bool]] = []
+    needle = query.q.strip().casefold()
+    if needle:
+        tests.append(lambda s: needle in s.haystack)
+    if query.company:
+        tests.append(lambda s: s.company == query.company)
+    if query.rep is not None:
+        tests.append(lambda s: s.rep_number == query.rep)
+    if query.profile:
+        tests.append(lambda s: s.profile == query.profile)
+    if query.overdue_only:
+        tests.append(lambda s: s.overdue > 0)
+    if query.min_total is not None:
+        minimum = query.min_total
+        tests.append(lambda s: s.total >= minimum)
+    if query.flagged is not None:
+        tests.append(lambda s: s.flagged == query.flagged)
+    if query.disputed is not None:
+        tests.append(lambda s: (s.open_disputes > 0) == query.disputed)
+    if query.broken_promise is not None:
+        tests.append(lambda s: (s.broken_promises > 0) == query.broken_promise)
+    if query.min_days_late is not None:
+        least = query.min_days_late
+        tests.append(lambda s: s.days_late(today) >= least)
+    if not tests:
+        return lambda s: True
+    if len(tests) == 1:
+        return tests[0]
+    return lambda s: all(test(s) for test in tests)
+
+
+def _filtered(rows: list[SummaryRow], query: CustomerQuery, today: date) -> list[SummaryRow]:
+    """The rows a list's filters keep, in their order: the search first (the most
+    selective), each filter one pass over what is left."""
+    needle = query.q.strip().casefold()
+    if needle:
+        rows = [s for s in rows if needle in s.haystack]
+    if query.overdue_only:
+        rows = [s for s in rows if s.overdue > 0]
+    rest = _filter(query.model_copy(update={"q": "", "overdue_only": False}), today)
+    return [s for s in rows if rest(s)]
+
+
+def _covered(s: Row, scopes: list[Portfolio]) -> bool:
+    return all(p.covers(s.company, s.number, s.rep_number, s.profile or None) for p in scopes)
 
 
 def _within(summaries: list[CustomerSummary], scopes: list[Portfolio]) -> list[CustomerSummary]:
-    return [
-        s
-        for s in summaries
-        if all(p.covers(s.company, s.number, s.rep_number, s.profile or None) for p in scopes)
-    ]
+    return [s for s in summaries if _covered(s, scopes)]
+
+
+# Which rows of a summary set a scope covers, and their totals: by (tenant, packs' versions,
+# portfolios), so a collector's reads test its portfolio once per sync, not per request.
+SCOPE_CACHE_SIZE = 64
+_scoped: OrderedDict[tuple[Any, ...], tuple[tuple[int, ...], Totals]] = OrderedDict()
+
+
+def _in_scope(
+    tenant: str, found: SummarySet, scopes: list[Portfolio]
+) -> tuple[list[SummaryRow], Totals | None]:
+    """(rows the scopes cover, their Sage totals); the totals are None without a scope
+    (the packs' own totals apply)."""
+    rows = found.rows()
+    if not scopes:
+        return rows, None
+    base = found.key
+    key = (tenant, base, tuple(p.model_dump_json() for p in scopes)) if base else None
+    hit = _scoped.get(key) if key else None
+    if hit is None:
+        kept = tuple(i for i, s in enumerate(rows) if _covered(s, scopes))
+        hit = (kept, Totals(rows[i] for i in kept))
+        if key:
+            _scoped[key] = hit
+            while len(_scoped) > SCOPE_CACHE_SIZE:
+                _scoped.popitem(last=False)
+    elif key:
+        _scoped.move_to_end(key)
+    kept, totals = hit
+    return [rows[i] for i in kept], totals
 
 
 def _row(s: CustomerSummary, today: date) -> dict[str, Any]:
@@ -91,9 +157,9 @@ class ReceivablesService:
     ) -> dict[str, Any]:
         """A page of customers; `scopes`: portfolios every row must be in (the caller's,
         a chosen collector's)."""
-        summaries = _within(self.store.summaries(tenant, query.company), scopes)
-        rows = [s for s in summaries if _matches(s, query, today)]
-        sort_value = {
+        summaries, _ = _in_scope(tenant, self.store.summary_set(tenant, query.company), scopes)
+        rows = _filtered(summaries, query, today)  # by (company, number): the tie-break
+        sort_value: Callable[[SummaryRow], Any] = {
             "total": lambda s: s.total,
             "overdue": lambda s: s.overdue,
             "days_late": lambda s: s.days_late(today),
@@ -102,24 +168,46 @@ class ReceivablesService:
             "disputed": lambda s: s.disputed,
             "promised": lambda s: s.promised,
         }[query.sort]
-        rows.sort(key=lambda s: (s.company, s.number))  # stable tie-break, then the sort key
         rows.sort(key=sort_value, reverse=query.order == "desc")
         page = rows[query.offset : query.offset + query.limit]
         return {
             "total_count": len(rows),
             "offset": query.offset,
             "limit": query.limit,
-            "customers": [_row(s, today) for s in page],
+            "customers": [s.as_json(today) for s in page],
         }
 
     def dashboard(
         self, tenant: str, company: str | None, today: date, scopes: list[Portfolio]
     ) -> dict[str, Any]:
-        summaries = _within(self.store.summaries(tenant, company), scopes)
-        board = dashboard(summaries)
-        data = board.model_dump(mode="json")
-        data["top_debtors"] = [_row(s, today) for s in board.top_debtors]
-        return data
+        """The home page figures (domain/receivables.py `dashboard`, computed on light
+        rows): Sage figures from the packs' totals (or the scope's, cached), follow-up
+        figures from the rollups of the rows shown."""
+        found = self.store.summary_set(tenant, company)
+        rows, totals = _in_scope(tenant, found, scopes)
+        if totals is None:
+            totals = found.totals()
+            with_followup = [r for key in found.followup if (r := found.row(*key)) is not None]
+            top = [found.row(r.company, r.number) or r for r in totals.top]
+        else:
+            with_followup = [r for r in rows if (r.company, r.number) in found.followup]
+            by_key = {(r.company, r.number): r for r in with_followup}
+            top = [by_key.get((r.company, r.number), r) for r in totals.top]
+        return {
+            "as_of": totals.as_of.isoformat() if totals.as_of else None,
+            "customers": totals.customers,
+            "customers_overdue": totals.customers_overdue,
+            "total": str(totals.total),
+            "overdue": str(totals.overdue),
+            "buckets": {b: str(v) for b, v in zip(BUCKETS, totals.buckets, strict=True)},
+            "disputes_open": sum(r.open_disputes for r in with_followup),
+            "disputed": str(sum((r.disputed for r in with_followup), ZERO)),
+            "promises_open": sum(r.open_promises for r in with_followup),
+            "promised": str(sum((r.promised for r in with_followup), ZERO)),
+            "broken_promises": sum(r.broken_promises for r in with_followup),
+            "flagged": sum(1 for r in with_followup if r.flagged),
+            "top_debtors": [r.as_json(today) for r in top],
+        }
 
     def card(
         self, tenant: str, company: str, number: str, today: date, scopes: list[Portfolio]

@@ -1,43 +1,39 @@
-"""Builds the services from the environment, once per Lambda container."""
+"""Builds the services from the environment, once per Lambda container.
+
+Each factory imports its service and stores when first called: a function loads only the
+code of the services it uses (the API does not import the nightly run, ingest, queues or
+the Cognito directory before a route needs them), which keeps its cold start short.
+"""
 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from relance.services.context import ContextService
-from relance.services.dunning_config import DunningConfigService
-from relance.services.followup import FollowUpService
-from relance.services.ingest import IngestService
-from relance.services.nightly import NightlyService
-from relance.services.portfolios import PortfolioService
-from relance.services.profiles import ProfileService
-from relance.services.receivables import ReceivablesService
-from relance.services.settings import SettingsService
-from relance.services.users import UserService
-from relance.services.worklist import WorklistService
-from relance.store.archive import BatchArchive
-from relance.store.caller import CallerStore
-from relance.store.directory import CognitoDirectory
-from relance.store.dunning import DunningStore
-from relance.store.dunning_config import DunningConfigStore
-from relance.store.dynamo import SyncStore
-from relance.store.followup import FollowUpStore
-from relance.store.names import (
-    dispatch_queue_url,
-    nightly_queue_url,
-    raw_bucket_name,
-    table_name,
-    user_pool_id,
-)
-from relance.store.portfolios import PortfolioStore
-from relance.store.queues import JsonQueue
-from relance.store.settings import SettingsStore
-from relance.store.users import UserStore
+from relance.store.names import table_name
+
+if TYPE_CHECKING:
+    from relance.services.context import ContextService
+    from relance.services.dunning_config import DunningConfigService
+    from relance.services.followup import FollowUpService
+    from relance.services.ingest import IngestService
+    from relance.services.nightly import NightlyService
+    from relance.services.portfolios import PortfolioService
+    from relance.services.profiles import ProfileService
+    from relance.services.receivables import ReceivablesService
+    from relance.services.settings import SettingsService
+    from relance.services.users import UserService
+    from relance.services.worklist import WorklistService
+    from relance.store.queues import JsonQueue
 
 
 @cache
 def ingest_service() -> IngestService:
+    from relance.services.ingest import IngestService
+    from relance.store.archive import BatchArchive
+    from relance.store.dynamo import SyncStore
+    from relance.store.names import raw_bucket_name
+
     records = SyncStore(table_name())
     return IngestService(
         records, BatchArchive(raw_bucket_name()), followup_service(), profile_service()
@@ -46,6 +42,11 @@ def ingest_service() -> IngestService:
 
 @cache
 def profile_service() -> ProfileService:
+    from relance.services.profiles import ProfileService
+    from relance.store.dunning import DunningStore
+    from relance.store.dynamo import SyncStore
+    from relance.store.followup import FollowUpStore
+
     records = SyncStore(table_name())
     return ProfileService(
         records,
@@ -56,37 +57,68 @@ def profile_service() -> ProfileService:
 
 @cache
 def followup_service() -> FollowUpService:
+    from relance.services.followup import FollowUpService
+    from relance.store.dynamo import SyncStore
+    from relance.store.followup import FollowUpStore
+
     records = SyncStore(table_name())
     return FollowUpService(FollowUpStore(table_name(), records.client), records)
 
 
 @cache
 def user_service() -> UserService:
+    from relance.services.users import UserService
+    from relance.store.dynamo import SyncStore
+    from relance.store.names import user_pool_id
+    from relance.store.users import UserStore
+
     records = SyncStore(table_name())
     # In AWS the CDK app sets the pool id and users are mirrored into Cognito. Locally there
     # is no pool: the dev server signs its own tokens (relance/auth/tokens.py) for users
     # stored in DynamoDB only.
     pool = user_pool_id()
-    directory = CognitoDirectory(pool) if pool else None
+    directory = None
+    if pool:
+        from relance.store.directory import CognitoDirectory
+
+        directory = CognitoDirectory(pool)
     return UserService(UserStore(table_name(), records.client), records, directory)
 
 
 @cache
 def receivables_service() -> ReceivablesService:
+    from relance.services.receivables import ReceivablesService
+    from relance.store.dynamo import SyncStore
+
     return ReceivablesService(SyncStore(table_name()))
 
 
 @cache
 def portfolio_service() -> PortfolioService:
+    from relance.services.portfolios import PortfolioService
+    from relance.store.dynamo import SyncStore
+    from relance.store.portfolios import PortfolioStore
+    from relance.store.users import UserStore
+
     client = SyncStore(table_name()).client
     return PortfolioService(PortfolioStore(table_name(), client), UserStore(table_name(), client))
 
 
 @cache
 def nightly_service() -> NightlyService:
+    from relance.services.nightly import NightlyService
+    from relance.store.dunning import DunningStore
+    from relance.store.dynamo import SyncStore
+    from relance.store.followup import FollowUpStore
+    from relance.store.names import dispatch_queue_url
+
     records = SyncStore(table_name())
     url = dispatch_queue_url()
-    queue = JsonQueue(url) if url else None
+    queue = None
+    if url:
+        from relance.store.queues import JsonQueue
+
+        queue = JsonQueue(url)
 
     def dispatch(tenant: str, actions: list[dict[str, Any]]) -> None:
         if queue is not None:
@@ -107,28 +139,47 @@ def _dispatch_message(action: dict[str, Any]) -> dict[str, Any]:
 
 @cache
 def worklist_service() -> WorklistService:
+    from relance.services.worklist import WorklistService
+
     nightly = nightly_service()
     return WorklistService(nightly, nightly.dunning, nightly.records)
 
 
 @cache
 def nightly_queue() -> JsonQueue | None:
+    from relance.store.names import nightly_queue_url
+
     url = nightly_queue_url()
-    return JsonQueue(url) if url else None
+    if not url:
+        return None
+    from relance.store.queues import JsonQueue
+
+    return JsonQueue(url)
 
 
 @cache
 def context_service() -> ContextService:
+    from relance.services.context import ContextService
+    from relance.store.caller import CallerStore
+
     return ContextService(CallerStore(table_name()))
 
 
 @cache
 def settings_service() -> SettingsService:
+    from relance.services.settings import SettingsService
+    from relance.store.settings import SettingsStore
+
     return SettingsService(SettingsStore(table_name()))
 
 
 @cache
 def dunning_config_service() -> DunningConfigService:
+    from relance.services.dunning_config import DunningConfigService
+    from relance.store.dunning_config import DunningConfigStore
+    from relance.store.dynamo import SyncStore
+    from relance.store.followup import FollowUpStore
+
     # The nightly schedules are looked up at each save (NightlySchedules.from_env): none
     # where the environment names no nightly function, as in the local runner.
     client = SyncStore(table_name()).client

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import boto3
@@ -21,7 +22,7 @@ from botocore.exceptions import ClientError
 from relance.domain.aging import AgingFact
 from relance.domain.receivables import CustomerSummary
 from relance.domain.records import RECORD_TYPES, SyncRecord
-from relance.store import keys
+from relance.store import keys, packs
 from relance.store.codec import from_item, to_attr, to_item
 from relance.store.schema import GSI1, GSI1_PK, GSI1_SK, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 
@@ -252,77 +253,247 @@ class SyncStore:
         pk = keys.customer_gsi1pk(tenant, company, customer)
         return [from_item(i) for i in self._query(pk, index=GSI1)]
 
-    # -- customer summaries (who owes what) -------------------------------------------
+    # -- customer summaries (who owes what; decision 22) -------------------------------
+    def summary_set(
+        self, tenant: str, company: str | None = None, *, with_followup: bool = True
+    ) -> packs.SummarySet:
+        """The summaries of the tenant (or of one company) as lists and dashboards read
+        them: ONE paged Query of the summaries partition, which holds each company's pack
+        and the follow-up rollups (only customers with follow-up have one). A pack is
+        decoded once per version per container (store/packs.py)."""
+        prefix = f"{company}#" if company else ""
+        parts: dict[str, dict[int, tuple[str, int, bytes]]] = {}
+        followup: dict[tuple[str, str], dict[str, Any]] = {}
+        legacy: dict[str, list[CustomerSummary]] = {}
+        for item in self._query(keys.summaries_pk(tenant), prefix):
+            kind = item["item_type"]["S"]
+            if kind == "summary_pack":
+                held = parts.setdefault(item["company"]["S"], {})
+                held[int(item["part"]["N"])] = (
+                    item["version"]["S"],
+                    int(item["parts"]["N"]),
+                    item["blob"]["B"],
+                )
+            elif kind == "followup_rollup":
+                if with_followup:
+                    values = from_item(item)
+                    followup[(values["company"], values["customer"])] = _rollup_fields(values)
+            elif kind == "summary":  # written before packs; gone at the company's next sync
+                summary = CustomerSummary.model_validate(from_item(item))
+                legacy.setdefault(summary.company, []).append(summary)
+        found = [packs.Packed.of_summaries(c, held) for c, held in legacy.items() if c not in parts]
+        for c, held_parts in parts.items():
+            found.append(self._assemble(tenant, c, held_parts))
+        return packs.SummarySet(found, followup)
+
+    def _assemble(
+        self, tenant: str, company: str, held: dict[int, tuple[str, int, bytes]]
+    ) -> packs.Packed:
+        versions = {version for version, _, _ in held.values()}
+        counts = {count for _, count, _ in held.values()}
+        if len(versions) != 1 or counts != {len(held)} or set(held) != set(range(len(held))):
+            # Read while a multi-part pack was being rewritten: read it again, consistently.
+            again, _ = self._held_pack(tenant, company)
+            if again is None:
+                raise ConflictError(f"summary pack of {company}")
+            return again
+        (version,) = versions
+        return packs.cached(tenant, company, version, [held[i][2] for i in sorted(held)])
+
     def summaries(
         self, tenant: str, company: str | None = None, *, with_followup: bool = True
     ) -> list[CustomerSummary]:
-        """Every customer summary of the tenant (or of one company): one paged Query.
+        """Every customer summary of the tenant (or of one company), as models: with
+        `with_followup`, with the follow-up rollups' figures; without, exactly what the
+        last sync (or profile change) wrote."""
+        return [
+            r.to_summary()
+            for r in self.summary_set(tenant, company, with_followup=with_followup).rows()
+        ]
 
-        The partition also holds each customer's follow-up rollup (store/followup.py),
-        sorted right after its summary: with `with_followup`, its figures are merged in;
-        without, the summaries are exactly what the last sync wrote.
-        """
-        prefix = f"{company}#" if company else ""
-        found: dict[tuple[str, str], CustomerSummary] = {}
-        rollups: list[dict[str, Any]] = []
-        for item in self._query(keys.summaries_pk(tenant), prefix):
-            values = from_item(item)
-            if values.get("item_type") == "followup_rollup":
-                rollups.append(values)
+    def _held_pack(self, tenant: str, company: str) -> tuple[packs.Packed | None, int]:
+        """(the company's pack, its part count), read consistently; (None, 0) if none."""
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :sk)",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": keys.summaries_pk(tenant)},
+                ":sk": {"S": keys.pack_prefix(company)},
+            },
+            "ConsistentRead": True,
+        }
+        for _ in range(3):
+            items: list[dict[str, Any]] = []
+            page: dict[str, Any] = {}
+            while True:
+                page = self.client.query(**request)
+                items += page["Items"]
+                if "LastEvaluatedKey" not in page:
+                    break
+                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            request.pop("ExclusiveStartKey", None)
+            if not items:
+                return None, 0
+            versions = {i["version"]["S"] for i in items}
+            count = int(items[0]["parts"]["N"])
+            if len(versions) == 1 and count == len(items):
+                ordered = sorted(items, key=lambda i: int(i["part"]["N"]))
+                blobs = [i["blob"]["B"] for i in ordered]
+                return packs.cached(tenant, company, versions.pop(), blobs), len(items)
+            time.sleep(0.1)  # a transaction rewriting the parts was under way
+        raise ConflictError(f"summary pack of {company}")
+
+    def _write_pack(
+        self,
+        tenant: str,
+        company: str,
+        rows: list[packs.RawRow],
+        held: packs.Packed | None,
+        held_parts: int,
+        *,
+        only_if: bool = False,
+    ) -> bool:
+        """Write a company's pack unless the held one has the same content; False if it
+        was the same. `only_if`: only over the held version (ConflictError otherwise)."""
+        version, blob = packs.pack_rows(company, rows)
+        if held is not None and held.version == version:
+            return False
+        pk = keys.summaries_pk(tenant)
+        chunks = packs.split(blob)
+        actions: list[dict[str, Any]] = []
+        for part, chunk in enumerate(chunks):
+            put: dict[str, Any] = {
+                "TableName": self.table,
+                "Item": {
+                    PARTITION_KEY: {"S": pk},
+                    SORT_KEY: {"S": keys.pack_sk(company, part)},
+                    "item_type": {"S": "summary_pack"},
+                    "company": {"S": company},
+                    "version": {"S": version},
+                    "part": {"N": str(part)},
+                    "parts": {"N": str(len(chunks))},
+                    "customers": {"N": str(len(rows))},
+                    "blob": {"B": chunk},
+                },
+            }
+            if only_if and part == 0:
+                if held is None:
+                    put["ConditionExpression"] = "attribute_not_exists(PK)"
+                else:
+                    put["ConditionExpression"] = "version = :held"
+                    put["ExpressionAttributeValues"] = {":held": {"S": held.version}}
+            actions.append({"Put": put})
+        actions += [
+            {"Delete": {"TableName": self.table, "Key": {
+                PARTITION_KEY: {"S": pk}, SORT_KEY: {"S": keys.pack_sk(company, part)}}}}
+            for part in range(len(chunks), held_parts)
+        ]  # fmt: skip
+        try:
+            if len(actions) == 1:
+                self.client.put_item(**actions[0]["Put"])
             else:
-                summary = CustomerSummary.model_validate(values)
-                found[(summary.company, summary.number)] = summary
-        if with_followup:
-            for rollup in rollups:
-                key = (rollup["company"], rollup["customer"])
-                if key in found:
-                    found[key] = found[key].model_copy(update=_rollup_fields(rollup))
-        return list(found.values())
+                self.client.transact_write_items(TransactItems=actions)
+        except ClientError as err:
+            code = err.response["Error"]["Code"]
+            if code in ("ConditionalCheckFailedException", "TransactionCanceledException"):
+                raise ConflictError(keys.pack_sk(company, 0)) from err
+            raise
+        return True
+
+    def _change_pack(
+        self, tenant: str, company: str, change: Callable[[packs.RawRow], packs.RawRow | None]
+    ) -> None:
+        """Rewrite some rows of a company's pack (`change` answers a row's replacement, or
+        None to keep it), over the version read: re-read and redone on a conflict. No pack
+        yet: nothing to do (the next sync's finish writes it)."""
+        for attempt in range(4):
+            held, held_parts = self._held_pack(tenant, company)
+            if held is None:
+                return
+            rows = [change(r) or r for r in held.raw]
+            try:
+                self._write_pack(tenant, company, rows, held, held_parts, only_if=True)
+                return
+            except ConflictError:
+                if attempt == 3:
+                    raise
+                time.sleep(0.05 * 2**attempt)
 
     @staticmethod
     def _summary_item(tenant: str, summary: CustomerSummary) -> dict[str, Any]:
-        """A summary as stored: in the summaries partition, and in GSI1 under the
+        """A summary as stored: in its company's summaries partition, and in GSI1 under the
         customer's key, so that the card's one Query also reads it (its profile)."""
         company, number = summary.company, summary.number
         return to_item(
-            {PARTITION_KEY: keys.summaries_pk(tenant), SORT_KEY: f"{company}#{number}",
+            {PARTITION_KEY: keys.customer_summaries_pk(tenant, company), SORT_KEY: number,
              GSI1_PK: keys.customer_gsi1pk(tenant, company, number),
              GSI1_SK: keys.SUMMARY_GSI1SK, "item_type": "summary", **summary.model_dump()}
         )  # fmt: skip
 
     def replace_summaries(self, tenant: str, company: str, fresh: list[CustomerSummary]) -> int:
-        """Store a company's new summaries, writing only those that changed."""
-        pk = keys.summaries_pk(tenant)
-        held = {s.number: s for s in self.summaries(tenant, company, with_followup=False)}
-        wanted = {s.number: s for s in fresh}
+        """Store a company's new summaries, writing only those that changed (compared with
+        the pack), then the pack if its content changed. Answers how many summary items
+        were written or deleted."""
+        pk = keys.customer_summaries_pk(tenant, company)
+        held, held_parts = self._held_pack(tenant, company)
+        wanted = {s.number: packs.encode_row(s) for s in fresh}
+        by_number = {s.number: s for s in fresh}
+        before: dict[str, packs.RawRow | None]
+        if held is not None:
+            before = {r[0]: r for r in held.raw}
+        else:
+            # No pack yet: whatever items are there are unknown; write every summary, and
+            # remove those written before packs existed (decision 22).
+            self._drop_legacy_summaries(tenant, company)
+            before = {item[SORT_KEY]["S"]: None for item in self._query(pk, projection=SORT_KEY)}
         requests: list[dict[str, Any]] = [
-            {"PutRequest": {"Item": self._summary_item(tenant, summary)}}
-            for number, summary in wanted.items()
-            if held.get(number) != summary
-        ]  # fmt: skip
+            {"PutRequest": {"Item": self._summary_item(tenant, by_number[number])}}
+            for number, row in wanted.items()
+            if before.get(number) != row
+        ]
         requests += [
-            {"DeleteRequest": {"Key": {PARTITION_KEY: {"S": pk},
-                                       SORT_KEY: {"S": f"{company}#{number}"}}}}
-            for number in held.keys() - wanted.keys()
-        ]  # fmt: skip
-        return self._batch_write(requests)
+            {"DeleteRequest": {"Key": {PARTITION_KEY: {"S": pk}, SORT_KEY: {"S": number}}}}
+            for number in before.keys() - wanted.keys()
+        ]
+        written = self._batch_write(requests)
+        # The pack last: if the items' writes fail, the next finish compares with the old one.
+        self._write_pack(tenant, company, list(wanted.values()), held, held_parts)
+        return written
+
+    def _drop_legacy_summaries(self, tenant: str, company: str) -> None:
+        pk = keys.summaries_pk(tenant)
+        legacy = [
+            item[SORT_KEY]["S"]
+            for item in self._query(pk, f"{company}#", projection="SK, item_type")
+            if item.get("item_type", {}).get("S") == "summary"
+        ]
+        self._batch_write(
+            [{"DeleteRequest": {"Key": {PARTITION_KEY: {"S": pk}, SORT_KEY: {"S": sk}}}}
+             for sk in legacy]
+        )  # fmt: skip
 
     def put_summaries(self, tenant: str, summaries: Sequence[CustomerSummary]) -> int:
         """Write summaries as they are (as `summaries(..., with_followup=False)` read them,
-        with changes): BatchWriteItem, no condition."""
-        return self._batch_write(
+        with changes): BatchWriteItem, no condition; then their companies' packs."""
+        written = self._batch_write(
             [{"PutRequest": {"Item": self._summary_item(tenant, s)}} for s in summaries]
         )
+        by_company: dict[str, dict[str, packs.RawRow]] = {}
+        for s in summaries:
+            by_company.setdefault(s.company, {})[s.number] = packs.encode_row(s)
+        for company, rows in by_company.items():
+            self._change_pack(tenant, company, partial(_replaced, rows))
+        return written
 
     def set_summary_profile(self, tenant: str, company: str, number: str, profile: str) -> bool:
-        """Set one summary's profile, leaving its figures alone; False if it has none yet
-        (the next sync writes it)."""
+        """Set one summary's profile, leaving its figures alone (its item, then its row in
+        the pack); False if it has none yet (the next sync writes it)."""
         try:
             self.client.update_item(
                 TableName=self.table,
                 Key={
-                    PARTITION_KEY: {"S": keys.summaries_pk(tenant)},
-                    SORT_KEY: {"S": f"{company}#{number}"},
+                    PARTITION_KEY: {"S": keys.customer_summaries_pk(tenant, company)},
+                    SORT_KEY: {"S": number},
                 },
                 UpdateExpression="SET #p = :p",
                 ConditionExpression="attribute_exists(PK)",
@@ -333,6 +504,15 @@ class SyncStore:
             if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
             raise
+
+        def change(row: packs.RawRow) -> packs.RawRow | None:
+            if row[0] != number or row[packs.PROFILE_COLUMN] == profile:
+                return None
+            changed = list(row)
+            changed[packs.PROFILE_COLUMN] = profile
+            return changed
+
+        self._change_pack(tenant, company, change)
         return True
 
     # -- batches -------------------------------------------------------------------------
@@ -482,6 +662,10 @@ class SyncStore:
         for item in self._query(pk, index=GSI1, newest_first=True, limit=1):
             return _public(from_item(item))
         return None
+
+
+def _replaced(rows: dict[str, packs.RawRow], row: packs.RawRow) -> packs.RawRow | None:
+    return rows.get(row[0])
 
 
 def _rollup_fields(rollup: dict[str, Any]) -> dict[str, Any]:

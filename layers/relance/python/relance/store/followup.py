@@ -8,7 +8,7 @@ customer card reads Sage records and follow-up in one Query:
 - item note: T#{t}#CO#{c}#CUST#{n} / ITEM#{entry_number}      (expected date, entry fields)
 - details:   T#{t}#CO#{c}#CUST#{n} / DETAILS                  (flag, contacts, free fields)
 - event:     T#{t}#CO#{c}#CUST#{n} / EVENT#{at}#{event_id}    (the card's timeline)
-Beside the customer's sync summary, one rollup per customer:
+Beside the company's summary pack (store/packs.py), one rollup per customer with follow-up:
 - rollup:    T#{t}#SUMMARIES / {c}#{n}#FOLLOWUP
 Tenant settings (dispute reasons, custom field definitions):
 - setting:   T#{t}#SETTINGS / {name}                          (version)
@@ -117,9 +117,10 @@ class FollowUpStore:
             ":t": {"S": "followup_rollup"},
         }
         condition = "PK = :pk"
-        if company:  # begins_with an empty prefix is refused by DynamoDB
-            condition += " AND begins_with(SK, :sk)"
-            values[":sk"] = {"S": f"{company}#"}
+        if company:  # after the company's pack ({c}#!PACK#..., keys.py), up to its end
+            condition += " AND SK BETWEEN :lo AND :hi"
+            values[":lo"] = {"S": f"{company}#" + chr(ord(keys.PACK_MARK[0]) + 1)}
+            values[":hi"] = {"S": f"{company}" + chr(ord("#") + 1)}
         request: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": condition,

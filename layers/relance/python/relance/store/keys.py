@@ -6,8 +6,12 @@ Items (PK / SK, then GSI1PK / GSI1SK when the item is in the index):
 - Sage record:    T#{t}#CO#{company} / {ENTITY}#{key}
                   customer-bound ones also GSI1: T#{t}#CO#{c}#CUST#{number} / {ENTITY}#{key}
 - sync run:       T#{t}#SYNC / RUN#{run_id};  GSI1: T#{t}#RUNS / {started_at}#{run_id}
-- customer summary: T#{t}#SUMMARIES / {company}#{customer}  (rewritten when a sync finishes)
+- customer summary: T#{t}#SUMS#{company} / {customer}  (rewritten when a sync finishes)
                   GSI1: T#{t}#CO#{c}#CUST#{customer} / SUMMARY (the card reads its profile)
+- summary pack:   T#{t}#SUMMARIES / {company}#!PACK#{part}  (every summary of the company,
+                  packed: store/packs.py; beside the follow-up rollups {c}#{n}#FOLLOWUP)
+                  (before decision 22 summaries were T#{t}#SUMMARIES / {company}#{customer};
+                  a company's first sync after it deletes them)
 - batch marker:   T#{t}#SYNC / BATCH#{batch_id}  (expires through TTL)
 - watermark:      T#{t}#SYNC / WATERMARK#{company}#{entity}
 - sync request:   T#{t}#SYNC / REQUEST
@@ -28,7 +32,8 @@ tests/integration/test_store.py):
 7. Latest control of a company: Query GSI1 GSI1PK=T#{t}#CONTROLS#{c}, descending, limit 1.
 8. The tenant's companies: Query PK=T#{t}, SK begins_with COMPANY#.
 9. Who owes what (customer list, dashboard): Query PK=T#{t}#SUMMARIES (one partition, all
-   companies; SK begins_with {company}# for one company).
+   companies; SK begins_with {company}# for one company): each company's summary pack and
+   the follow-up rollups, nothing per customer but the rollups (decision 22).
 
 Users (store/users.py, its patterns U1-U5; tested in tests/integration/test_users_api.py):
 - user:           T#{t}#USERS / USER#{user_id}  (version for optimistic locking)
@@ -88,6 +93,23 @@ def customer_gsi1pk(tenant: str, company: str, customer: str) -> str:
 
 def summaries_pk(tenant: str) -> str:
     return f"T#{tenant}#SUMMARIES"
+
+
+# A pack's sort key sorts before the company's rollups ({c}#{n}#FOLLOWUP): "!" precedes
+# every character of a Sage customer number.
+PACK_MARK = "!PACK#"
+
+
+def pack_prefix(company: str) -> str:
+    return f"{company}#{PACK_MARK}"
+
+
+def pack_sk(company: str, part: int) -> str:
+    return f"{pack_prefix(company)}{part:03d}"
+
+
+def customer_summaries_pk(tenant: str, company: str) -> str:
+    return f"T#{tenant}#SUMS#{company}"
 
 
 def sync_pk(tenant: str) -> str:
