@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -93,18 +93,37 @@ def money(amount: Decimal, currency: str, s: DisplaySettings) -> str:
 
     Never rounded: an amount with more decimals than the currency's shows them all.
     A negative zero (a sum of credits and debits) shows as zero, without a sign."""
+    shown = amount.copy_abs() if amount.is_zero() else amount
+    return _formatted(str(shown), currency, s.locale, s.currency_display)
+
+
+@lru_cache(maxsize=65_536)
+def _formatted(amount: str, currency: str, locale: str, display: str) -> str:
+    """babel's formatting, remembered: a list page shows hundreds of amounts, mostly the
+    same from one request to the next, and each babel call costs ~0.1 ms. The key is the
+    amount's exact text, so 1.5 and 1.50 are not confused."""
     return format_currency(
-        amount.copy_abs() if amount.is_zero() else amount,
+        Decimal(amount),
         currency,
-        format=_code_pattern(s.locale) if s.currency_display == "code" else None,
-        locale=s.locale,
+        format=_code_pattern(locale) if display == "code" else None,
+        locale=_locale(locale),
         decimal_quantization=False,
     )
 
 
+@cache
+def _locale(identifier: str) -> Locale:
+    return Locale.parse(identifier)
+
+
 def day(d: date, s: DisplaySettings) -> str:
     """A calendar date (a due date, an as-of date): no time zone involved."""
-    return format_date(d, s.date_format, locale=s.locale)
+    return _day(d, s.date_format, s.locale)
+
+
+@lru_cache(maxsize=16_384)
+def _day(d: date, date_format: str, locale: str) -> str:
+    return format_date(d, date_format, locale=_locale(locale))
 
 
 def moment(dt: datetime, s: DisplaySettings) -> str:
