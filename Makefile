@@ -11,7 +11,7 @@ STAMP := .local/stamps
 APT_PACKAGES := unixodbc libsqliteodbc fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup lint typecheck unit integration infra bench-sync openapi clean
+.PHONY: demo test setup lint typecheck unit integration infra bench-sync bench-api bench-nightly openapi clean
 
 demo: setup
 	PYTHONPATH=. $(PY) -m local.demo
@@ -66,6 +66,12 @@ openapi: setup
 
 bench-sync: setup
 	PYTHONPATH=. $(PY) -m bench.sync
+
+bench-api: setup
+	PYTHONPATH=. $(PY) -m bench.api
+
+bench-nightly: setup
+	PYTHONPATH=. $(PY) -m bench.nightly
 
 clean:
 	rm -rf .local build cdk.out
