@@ -47,6 +47,12 @@ def tenant(store: Any) -> str:
     return tenant
 
 
+def alerts(tenant: str) -> set[tuple[str, str]]:
+    from relance.services.wiring import nightly_service
+
+    return {(a["customer"], a["kind"]) for a in nightly_service().dunning.alerts(tenant)}
+
+
 def actions(store: Any, tenant: str, customer: str) -> list[dict[str, Any]]:
     return [
         i for i in store.customer_items(tenant, "BIJOU", customer) if i["item_type"] == "action"
@@ -65,10 +71,14 @@ def test_day_by_day_reminders_notices_thanks_and_nothing_twice(store: Any, tenan
     queued = drain_dispatch()
     assert sorted(m["customer"] for m in queued) == ["C1", "C2"]
 
-    # The same night again: nothing new is written or queued.
+    alerts_first = alerts(tenant)
+    assert ("C3", "no_reminder") in alerts_first
+
+    # The same night again: nothing new is written or queued, no alert is lost.
     again = run_nightly(tenant, DAY1)
     assert again["failed"] == []
     assert len(actions(store, tenant, "C1")) == 1 and drain_dispatch() == []
+    assert alerts(tenant) == alerts_first
 
     # Ten days later: C1 has not paid (R2 is due at +15); C2 paid the invoice it was only
     # given notice of (no thank-you for that) and has a new, overdue one it disputes.

@@ -294,6 +294,7 @@ class NightlyService:
         for action in outcome.actions:
             by_customer[action.customer].append(action)
         queued: list[dict[str, Any]] = []
+        written = 0  # customers whose changes were written
         for case in cases:
             number = case.customer.number
             actions = by_customer.get(number, [])
@@ -314,15 +315,16 @@ class NightlyService:
                     )
                 stored.append(action_record(a, as_of, assignee, claimed))
             tasks = [(assignee, _task(s)) for s in stored if s["mode"] == "manual"]
-            written = self.dunning.write_customer(
+            done = self.dunning.write_customer(
                 tenant,
                 company,
                 CustomerWrite(number, stored, tasks, new_history,
                               state.history_version.get(number, 0)),
             )  # fmt: skip
-            if not written:
+            if not done:
                 report.already_done += 1
                 continue
+            written += 1
             queued += [s for s in stored if s["status"] == "queued"]
         spent = [
             (customer, oid)
@@ -332,17 +334,25 @@ class NightlyService:
             if oid in set(outcome.spent_overrides)
         ]
         self.dunning.delete_overrides(tenant, company, spent)
-        held = self.dunning.alert_keys(tenant, company)
+        raised = self.dunning.alert_keys(tenant, company)
+        held = set(raised)
         if selection is not None:
             # A run for some customers answers for their alerts only.
             chosen = {f"{company}#{case.customer.number}#" for case in cases}
             held = {key for key in held if any(key.startswith(c) for c in chosen)}
+        # A step's missing-detail alert is raised the day the step goes out; a second run
+        # that day sends nothing more and must not clear it.
+        today = {key for key, on in raised.items() if on == as_of.isoformat()}
         report.alerts_added, report.alerts_cleared = self.dunning.replace_alerts(
-            tenant, company, {a.key: _alert(a, as_of) for a in outcome.alerts}, held
+            tenant, company, {a.key: _alert(a, as_of) for a in outcome.alerts}, held, today
         )
         if queued and self.dispatch is not None:
             self.dispatch(tenant, queued)
         report.queued = len(queued)
+        unchanged = not (written or spent or report.cancelled or report.alerts_added
+                         or report.alerts_cleared)  # fmt: skip
+        if selection is None and unchanged and self.dunning.has_run(tenant, company, as_of):
+            return report  # the same night again: its record stands, nothing is rewritten
         # A mass run (some customers, now) is kept beside the night's, not over it.
         kind = "nightly" if selection is None else f"manual#{now.isoformat()}"
         self.dunning.put_run(

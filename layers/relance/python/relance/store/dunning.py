@@ -287,10 +287,22 @@ class DunningStore:
                 return False
             raise
 
-    def alert_keys(self, tenant: str, company: str) -> set[str]:
-        return {
-            from_item(raw)[SORT_KEY] for raw in self._prefix(alerts_pk(tenant), f"{company}#", "SK")
-        }
+    def alert_keys(self, tenant: str, company: str) -> dict[str, str]:
+        """The company's alerts held: key -> the date it was raised."""
+        found = self._prefix(alerts_pk(tenant), f"{company}#", "SK, raised_on")
+        return {item[SORT_KEY]: str(item.get("raised_on", "")) for item in map(from_item, found)}
+
+    def has_run(self, tenant: str, company: str, as_of: date) -> bool:
+        answer = self.client.get_item(
+            TableName=self.table,
+            Key={
+                PARTITION_KEY: {"S": runs_pk(tenant)},
+                SORT_KEY: {"S": f"{as_of.isoformat()}#{company}"},
+            },
+            ProjectionExpression="PK",
+        )
+        self.requests += 1
+        return "Item" in answer
 
     # -- writes --------------------------------------------------------------------------
     def write_customer(self, tenant: str, company: str, change: CustomerWrite) -> bool:
@@ -398,9 +410,15 @@ class DunningStore:
             self.requests += 1
 
     def replace_alerts(
-        self, tenant: str, company: str, alerts: dict[str, dict[str, Any]], held: set[str]
+        self,
+        tenant: str,
+        company: str,
+        alerts: dict[str, dict[str, Any]],
+        held: set[str],
+        keep: set[str] = frozenset(),  # type: ignore[assignment]
     ) -> tuple[int, int]:
-        """Write alerts not held yet, delete held ones no longer raised: (added, cleared)."""
+        """Write alerts not held yet, delete held ones no longer raised (except `keep`):
+        (added, cleared)."""
         requests: list[dict[str, Any]] = [
             {"PutRequest": {"Item": to_item(
                 {PARTITION_KEY: alerts_pk(tenant), SORT_KEY: key, "item_type": "alert", **alert}
@@ -411,7 +429,7 @@ class DunningStore:
         requests += [
             {"DeleteRequest": {"Key": {PARTITION_KEY: {"S": alerts_pk(tenant)},
                                        SORT_KEY: {"S": key}}}}
-            for key in held - alerts.keys()
+            for key in held - alerts.keys() - keep
         ]  # fmt: skip
         for start in range(0, len(requests), 25):
             pending = requests[start : start + 25]
