@@ -43,6 +43,26 @@ class ConflictError(Exception):
     """A conditional write lost: the item exists already or changed meanwhile."""
 
 
+def put_versioned(
+    client: Any, table: str, item: dict[str, Any], read_version: int, what: str
+) -> None:
+    """Put an item unless it changed since `read_version` was read (0: it must not exist
+    yet): optimistic locking for every versioned document. ConflictError(what) if it lost."""
+    condition = "attribute_not_exists(PK)" if read_version == 0 else "version = :read"
+    extra = {":read": {"N": str(read_version)}} if read_version else {}
+    try:
+        client.put_item(
+            TableName=table,
+            Item=to_item(item),
+            ConditionExpression=condition,
+            **({"ExpressionAttributeValues": extra} if extra else {}),
+        )
+    except ClientError as err:
+        if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            raise ConflictError(what) from err
+        raise
+
+
 class SyncStore:
     def __init__(self, table_name: str, client: Any | None = None) -> None:
         self.table = table_name

@@ -31,7 +31,7 @@ from botocore.exceptions import ClientError
 
 from relance.store import keys
 from relance.store.codec import from_item, to_attr, to_item
-from relance.store.dynamo import ConflictError, dynamodb_client
+from relance.store.dynamo import ConflictError, dynamodb_client, put_versioned
 from relance.store.schema import GSI1_PK, GSI1_SK, PARTITION_KEY, SORT_KEY
 
 ROLLUP_SUFFIX = "#FOLLOWUP"
@@ -238,16 +238,4 @@ class FollowUpStore:
             **values,
             "version": read_version + 1,
         }
-        condition = "attribute_not_exists(PK)" if read_version == 0 else "version = :read"
-        extra = {":read": {"N": str(read_version)}} if read_version else {}
-        try:
-            self.client.put_item(
-                TableName=self.table,
-                Item=to_item(item),
-                ConditionExpression=condition,
-                **({"ExpressionAttributeValues": extra} if extra else {}),
-            )
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise ConflictError(name) from err
-            raise
+        put_versioned(self.client, self.table, item, read_version, name)

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from relance.domain.portfolios import Portfolio
-from relance.store.codec import from_item, to_item
-from relance.store.dynamo import ConflictError, dynamodb_client
+from relance.store.codec import from_item
+from relance.store.dynamo import dynamodb_client, put_versioned
 from relance.store.schema import PARTITION_KEY, SORT_KEY
 from relance.store.users import users_pk
 
@@ -45,16 +43,4 @@ class PortfolioStore:
             "item_type": "portfolio",
             **portfolio.model_dump(mode="json"),
         }
-        condition = "attribute_not_exists(PK)" if read_version == 0 else "version = :read"
-        extra = {":read": {"N": str(read_version)}} if read_version else {}
-        try:
-            self.client.put_item(
-                TableName=self.table,
-                Item=to_item(item),
-                ConditionExpression=condition,
-                **({"ExpressionAttributeValues": extra} if extra else {}),
-            )
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise ConflictError(portfolio.user_id) from err
-            raise
+        put_versioned(self.client, self.table, item, read_version, portfolio.user_id)
