@@ -15,10 +15,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from relance.api.caller import caller
+from relance.api.customer import IdempotencyKey, created, writable_customer
 from relance.api.http import json_response
-from relance.api.routes.followup import IdempotencyKey
 from relance.api.schemas import answers
-from relance.auth.identity import Identity
 from relance.domain.dunning.profiles import DunningSettings
 from relance.domain.dunning_config import (
     ChosenProfile,
@@ -34,8 +33,7 @@ from relance.domain.dunning_config import (
     RunSettingsBody,
     StopRecord,
 )
-from relance.services.followup import CustomerFile
-from relance.services.wiring import dunning_config_service, followup_service, portfolio_service
+from relance.services.wiring import dunning_config_service
 
 router = Router()
 CUSTOMER = "/customers/<company>/<number>"
@@ -43,18 +41,6 @@ CUSTOMER = "/customers/<company>/<number>"
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _writable(me: Identity, company: str, number: str) -> CustomerFile:
-    """The customer, if it is of the caller's tenant (404) and portfolio (403)."""
-    me.require("user")
-    scope = portfolio_service().scope(me)
-    return followup_service().customer_file(me, company, number, scope, write=True)
-
-
-def _created(model: Any, created: bool) -> Any:
-    # 201 for a new item; 200 when an idempotent retry found the one it wrote before.
-    return json_response(201 if created else 200, model.model_dump(mode="json"))
 
 
 # -- tenant settings ---------------------------------------------------------------------
@@ -111,15 +97,15 @@ def add_stop(
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     me = caller(router)
-    file = _writable(me, company, number)
-    stop, created = dunning_config_service().add_stop(me, file, body, _now(), idempotency_key)
-    return _created(stop, created)
+    file = writable_customer(me, company, number)
+    stop, is_new = dunning_config_service().add_stop(me, file, body, _now(), idempotency_key)
+    return created(stop, is_new)
 
 
 @router.delete(f"{CUSTOMER}/stops/<stop_id>", responses=answers(StopRecord, 200, "Lifted"))
 def lift_stop(company: str, number: str, stop_id: str) -> Any:
     me = caller(router)
-    file = _writable(me, company, number)
+    file = writable_customer(me, company, number)
     lifted = dunning_config_service().lift_stop(me, file, stop_id, _now())
     return json_response(200, lifted.model_dump(mode="json"))
 
@@ -132,11 +118,11 @@ def add_override(
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     me = caller(router)
-    file = _writable(me, company, number)
-    override, created = dunning_config_service().add_override(
+    file = writable_customer(me, company, number)
+    override, is_new = dunning_config_service().add_override(
         me, file, body, _now(), idempotency_key
     )
-    return _created(override, created)
+    return created(override, is_new)
 
 
 @router.delete(
@@ -144,7 +130,7 @@ def add_override(
 )
 def remove_override(company: str, number: str, override_id: str) -> Any:
     me = caller(router)
-    file = _writable(me, company, number)
+    file = writable_customer(me, company, number)
     removed = dunning_config_service().remove_override(me, file, override_id, _now())
     return json_response(200, removed.model_dump(mode="json"))
 
@@ -152,6 +138,6 @@ def remove_override(company: str, number: str, override_id: str) -> Any:
 @router.put(f"{CUSTOMER}/profile", responses=answers(ChosenProfile))
 def choose_profile(company: str, number: str, body: Annotated[ProfileChoiceBody, Body()]) -> Any:
     me = caller(router)
-    file = _writable(me, company, number)
+    file = writable_customer(me, company, number)
     chosen = dunning_config_service().choose_profile(me, file, body, _now())
     return json_response(200, chosen.model_dump(mode="json"))

@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from relance.api.caller import caller
+from relance.api.customer import IdempotencyKey, created, writable_customer
 from relance.api.http import json_response
 from relance.api.schemas import answers
-from relance.auth.identity import Identity
 from relance.domain.details import Details, FieldDefs, ItemNote
 from relance.domain.followup import (
     Cancellation,
@@ -30,8 +30,7 @@ from relance.domain.followup import (
     Resolution,
 )
 from relance.services.errors import NotFound
-from relance.services.followup import CustomerFile
-from relance.services.wiring import followup_service, portfolio_service
+from relance.services.wiring import followup_service
 
 router = Router()
 CUSTOMER = "/customers/<company>/<number>"
@@ -39,21 +38,6 @@ CUSTOMER = "/customers/<company>/<number>"
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-# A retried creation with the same key returns what the first one wrote (200, not 201).
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
-
-
-def _writable(me: Identity, company: str, number: str) -> CustomerFile:
-    me.require("user")
-    scope = portfolio_service().scope(me)
-    return followup_service().customer_file(me, company, number, scope, write=True)
-
-
-def _created(model: Any, created: bool) -> Any:
-    # 201 for a new item; 200 when an idempotent retry found the one it wrote before.
-    return json_response(201 if created else 200, model.model_dump(mode="json"))
 
 
 # -- tenant lists ------------------------------------------------------------------------
@@ -94,9 +78,9 @@ def open_dispute(
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     me = caller(router)
-    file = _writable(me, company, number)
-    dispute, created = followup_service().open_dispute(me, file, body, _now(), idempotency_key)
-    return _created(dispute, created)
+    file = writable_customer(me, company, number)
+    dispute, is_new = followup_service().open_dispute(me, file, body, _now(), idempotency_key)
+    return created(dispute, is_new)
 
 
 @router.post(f"{CUSTOMER}/disputes/<dispute_id>/resolve", responses=answers(Dispute))
@@ -104,7 +88,7 @@ def resolve_dispute(
     company: str, number: str, dispute_id: str, body: Annotated[Resolution, Body()]
 ) -> Any:
     me = caller(router)
-    file = _writable(me, company, number)
+    file = writable_customer(me, company, number)
     resolved = followup_service().resolve_dispute(me, file, dispute_id, body, _now())
     return json_response(200, resolved.model_dump(mode="json"))
 
@@ -118,9 +102,9 @@ def make_promise(
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     me = caller(router)
-    file = _writable(me, company, number)
-    promise, created = followup_service().make_promise(me, file, body, _now(), idempotency_key)
-    return _created(promise, created)
+    file = writable_customer(me, company, number)
+    promise, is_new = followup_service().make_promise(me, file, body, _now(), idempotency_key)
+    return created(promise, is_new)
 
 
 @router.post(f"{CUSTOMER}/promises/<promise_id>/cancel", responses=answers(Promise))
@@ -128,7 +112,7 @@ def cancel_promise(
     company: str, number: str, promise_id: str, body: Annotated[Cancellation, Body()]
 ) -> Any:
     me = caller(router)
-    file = _writable(me, company, number)
+    file = writable_customer(me, company, number)
     cancelled = followup_service().cancel_promise(me, file, promise_id, body, _now())
     return json_response(200, cancelled.model_dump(mode="json"))
 
@@ -142,15 +126,15 @@ def add_comment(
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     me = caller(router)
-    file = _writable(me, company, number)
-    comment, created = followup_service().add_comment(me, file, body, _now(), idempotency_key)
-    return _created(comment, created)
+    file = writable_customer(me, company, number)
+    comment, is_new = followup_service().add_comment(me, file, body, _now(), idempotency_key)
+    return created(comment, is_new)
 
 
 @router.put(f"{CUSTOMER}/details", responses=answers(Details))
 def put_details(company: str, number: str, body: Annotated[Details, Body()]) -> Any:
     me = caller(router)
-    file = _writable(me, company, number)
+    file = writable_customer(me, company, number)
     saved = followup_service().put_details(me, file, body, _now())
     return json_response(200, saved.model_dump(mode="json"))
 
@@ -158,7 +142,7 @@ def put_details(company: str, number: str, body: Annotated[Details, Body()]) -> 
 @router.put(f"{CUSTOMER}/items/<entry>", responses=answers(ItemNote))
 def put_item_note(company: str, number: str, entry: str, body: Annotated[ItemNote, Body()]) -> Any:
     me = caller(router)
-    file = _writable(me, company, number)
+    file = writable_customer(me, company, number)
     saved = followup_service().put_item_note(me, file, _entry(entry), body, _now())
     return json_response(200, saved.model_dump(mode="json"))
 

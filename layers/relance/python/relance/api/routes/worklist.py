@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from relance.api.caller import caller
+from relance.api.customer import writable_customer
 from relance.api.http import json_response
 from relance.api.schemas import answers
 from relance.domain.dunning.scenarios import StepId
@@ -75,10 +76,7 @@ def complete_action(
     company: str, number: str, action_id: str, body: Annotated[Completion, Body()]
 ) -> Any:
     me = caller(router)
-    me.require("user")
-    file = followup_service().customer_file(
-        me, company, number, portfolio_service().scope(me), write=True
-    )
+    file = writable_customer(me, company, number)
     done = worklist_service().complete_action(me, file, action_id, body, datetime.now(UTC))
     return json_response(200, {"items": [done]})
 
