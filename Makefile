@@ -11,7 +11,7 @@ STAMP := .local/stamps
 APT_PACKAGES := unixodbc libsqliteodbc fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup lint typecheck unit integration infra bench-sync bench-api bench-nightly openapi clean
+.PHONY: demo test setup lint typecheck unit integration infra bench-sync bench-api bench-nightly bench-forecast openapi clean
 
 demo: setup
 	PYTHONPATH=. $(PY) -m local.demo
@@ -69,6 +69,9 @@ bench-sync: setup
 
 bench-api: setup
 	PYTHONPATH=. $(PY) -m bench.api
+
+bench-forecast: setup
+	PYTHONPATH=. $(PY) -m bench.forecast
 
 bench-nightly: setup
 	PYTHONPATH=. $(PY) -m bench.nightly
