@@ -8,10 +8,10 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := .local/stamps
-APT_PACKAGES := unixodbc libsqliteodbc fonts-dejavu-core
+APT_PACKAGES := unixodbc libsqliteodbc fonts-dejavu-core chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup lint typecheck unit integration infra bench-sync bench-api bench-nightly bench-forecast openapi clean
+.PHONY: demo test setup lint typecheck unit integration infra bench-sync bench-api bench-nightly openapi clean web e2e screenshots bench-web bench-forecast
 
 demo: setup
 	PYTHONPATH=. $(PY) -m local.demo
@@ -19,9 +19,10 @@ demo: setup
 test: setup lint typecheck
 	PYTHONPATH=. $(PY) -m pytest -q
 
-setup: $(STAMP)/apt $(STAMP)/venv $(STAMP)/npm
+setup: $(STAMP)/apt $(STAMP)/venv $(STAMP)/npm web
 
-# Debian packages: the ODBC stack for the Sage 100 fixture (and Java for DynamoDB Local).
+# Debian packages: the ODBC stack for the Sage 100 fixture, Java for DynamoDB Local,
+# Chromium for the browser tests (driven by Playwright's Python package, never its own browsers).
 $(STAMP)/apt:
 	@mkdir -p $(STAMP)
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -75,6 +76,23 @@ bench-forecast: setup
 
 bench-nightly: setup
 	PYTHONPATH=. $(PY) -m bench.nightly
+
+# The browser app's pinned libraries, copied from node_modules (no CDN at run time; git-ignored).
+WEB_VENDOR := node_modules/preact/dist/preact.mjs node_modules/preact/hooks/dist/hooks.mjs \
+  node_modules/htm/dist/htm.mjs node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css
+web: $(STAMP)/npm
+	@mkdir -p web/vendor
+	@cp -u $(WEB_VENDOR) web/vendor/
+
+e2e: setup
+	PYTHONPATH=. $(PY) -m pytest -q tests/e2e
+
+# Dashboard and customer card at desktop and phone sizes, into .local/screenshots/.
+screenshots: setup
+	PYTHONPATH=. $(PY) -m tests.e2e.screenshots
+
+bench-web: setup
+	PYTHONPATH=. $(PY) -m bench.web
 
 clean:
 	rm -rf .local build cdk.out

@@ -28,6 +28,7 @@ from local import standins
 from local.devserver import LocalApi, make_server, serve_in_background
 from local.nightly import drain_dispatch, ensure_queues, run_nightly
 from local.relayconf import write_sqlite_relay_config
+from local.website import WebSite
 from relance.auth.tokens import LocalKeys
 from relance.relay.cli import run_loop
 from relance.relay.config import load_config
@@ -156,7 +157,8 @@ def main() -> None:
         ensure_queues()
         SyncStore(TABLE).put_connector(TENANT, KEY_ID, _secret(), "demo relay")
         keys = LocalKeys(HOME / "keys")
-        server = make_server(LocalApi(keys), port=port)
+        # The browser app beside the API, with the local sign-in (a stand-in for Cognito).
+        server = make_server(LocalApi(keys), port=port, web=WebSite(keys, TENANT))
         serve_in_background(server)
         api_url = f"http://127.0.0.1:{port}"
         config_file = write_sqlite_relay_config(
@@ -180,7 +182,8 @@ def main() -> None:
         )
         _print_logins(keys, api_url)
         _print_nightly(as_of)
-        console.print(f"\nAPI on {api_url} — Ctrl-C to stop.")
+        console.print(f"\nWeb app on {api_url}/app/ (sign in with a demo e-mail above)")
+        console.print(f"API on {api_url} — Ctrl-C to stop.")
         # The relay's resident loop, as on a client's server: sync on demand (POST
         # /sync-requests) and on schedule.
         signal.signal(signal.SIGTERM, _interrupt)

@@ -27,6 +27,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from local.website import WebSite
 from relance.auth.tokens import LocalKeys
 from relance.services.errors import ServiceError
 
@@ -157,6 +158,11 @@ class LocalApi:
         payload = answer.get("body") or ""
         data = base64.b64decode(payload) if answer.get("isBase64Encoded") else payload.encode()
         out_headers = {k: str(v) for k, v in (answer.get("headers") or {}).items()}
+        # A REST API answer may carry its headers as lists (Powertools writes them so):
+        # API Gateway sends each value; a header here holds one, the last.
+        for name, values in (answer.get("multiValueHeaders") or {}).items():
+            if values:
+                out_headers[name] = str(values[-1])
         return int(answer["statusCode"]), out_headers, data
 
 
@@ -164,7 +170,12 @@ def _json(status: int, body: Any) -> tuple[int, dict[str, str], bytes]:
     return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
 
 
-def make_server(api: LocalApi, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+def make_server(
+    api: LocalApi, host: str = "127.0.0.1", port: int = 0, web: WebSite | None = None
+) -> ThreadingHTTPServer:
+    """The API on every path; with `web`, also the browser app under /app/ and the local
+    sign-in stand-in (local/website.py), both answered before the API's routes."""
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -172,7 +183,8 @@ def make_server(api: LocalApi, host: str = "127.0.0.1", port: int = 0) -> Thread
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             headers = {k: v for k, v in self.headers.items()}
-            status, out_headers, data = api.handle(self.command, self.path, headers, body)
+            answer = web.handle(self.command, self.path, headers, body) if web else None
+            status, out_headers, data = answer or api.handle(self.command, self.path, headers, body)
             self.send_response(status)
             for name, value in out_headers.items():
                 if name.lower() != "content-length":

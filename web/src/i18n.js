@@ -1,0 +1,200 @@
+// Words and formats. French first; English for whoever chooses it (GET/PUT /me/settings).
+// Amounts arrive as decimal strings: they are turned into numbers only to be shown,
+// rounded to the cent by Intl in the user's locale, currency display and time zone.
+
+const fr = {
+  app: 'Relance',
+  skip: 'Aller au contenu',
+  loading: 'Chargement…',
+  signIn: 'Connexion', signInTitle: 'Se connecter à Relance', email: 'E-mail',
+  signInButton: 'Se connecter', signOut: 'Se déconnecter',
+  localSignIn: 'Connexion locale de démonstration (remplace Cognito sur ce poste) : choisissez un utilisateur ou saisissez son e-mail.',
+  demoUsers: 'Utilisateurs de démonstration',
+  nav: { dashboard: 'Tableau de bord', customers: 'Clients', tasks: 'Mes actions' },
+  role: { admin: 'Administrateur', user: 'Recouvrement', viewer: 'Lecture seule' },
+  language: 'Langue',
+  readOnly: 'Lecture seule : vous consultez sans pouvoir modifier.',
+  // dashboard
+  outstanding: 'Encours total', overdue: 'Échu', customersOverdue: '{n} clients en retard sur {total}',
+  agedBalance: 'Balance âgée', topDebtors: 'Top 10 des débiteurs',
+  dueToday: 'Actions du jour', brokenPromises: 'Promesses non tenues', openDisputes: 'Litiges ouverts',
+  promisesOpen: 'Promesses en cours', flagged: 'Clients sous surveillance', alerts: 'Alertes',
+  noAlerts: 'Aucune alerte.', seeAll: 'Tout voir', asOf: 'Au {date}',
+  filters: 'Filtres', company: 'Société', allCompanies: 'Toutes les sociétés',
+  collector: 'Chargé de recouvrement', allCollectors: 'Tous', salesperson: 'Commercial', allSalespeople: 'Tous',
+  buckets: { not_due: 'Non échu', d1_30: '1-30 j', d31_60: '31-60 j', d61_90: '61-90 j', over_90: '> 90 j' },
+  bucketsShort: { not_due: 'Non éch.', d1_30: '1-30', d31_60: '31-60', d61_90: '61-90', over_90: '>90' },
+  alertKinds: {
+    missing_email: 'E-mail manquant', missing_phone: 'Téléphone manquant', missing_address: 'Adresse manquante',
+    no_reminder: 'Client à ne pas relancer', override_ignored: 'Forçage ignoré',
+  },
+  // customers
+  search: 'Rechercher (nom, code, SIRET, e-mail)', customers: 'Clients', name: 'Nom', number: 'Code',
+  total: 'Encours', daysLate: 'Retard', days: '{n} j', flags: 'Indicateurs', profile: 'Profil',
+  overdueOnly: 'Échu seulement', flaggedOnly: 'Sous surveillance', disputedOnly: 'En litige',
+  brokenOnly: 'Promesse non tenue', resultCount: '{n} clients', previous: 'Précédent', next: 'Suivant',
+  page: 'Page {page} sur {pages}', noCustomer: 'Aucun client ne correspond.', sortBy: 'Trier par {col}',
+  flagWatch: 'Surveillé', flagDispute: 'Litige', flagPromise: 'Promesse', flagBroken: 'Promesse non tenue',
+  // card
+  back: 'Retour', contacts: 'Contacts', noContact: 'Aucun contact.', openItems: 'Factures ouvertes',
+  toChase: 'À relancer', disputedItems: 'En litige', invoice: 'Facture', dueDate: 'Échéance', amount: 'Montant',
+  promises: 'Promesses', disputes: 'Litiges', comments: 'Commentaires', reminders: 'Relances',
+  timeline: 'Historique', nothing: 'Rien pour l’instant.', actions: 'Actions',
+  recordPromise: 'Enregistrer une promesse', promisedDate: 'Date promise', note: 'Note',
+  openDispute: 'Ouvrir un litige', reason: 'Motif', invoices: 'Factures concernées', wholeAccount: 'tout le compte si aucune',
+  resolve: 'Résoudre', resolution: 'Résolution', addComment: 'Commenter', comment: 'Commentaire',
+  watch: 'Surveiller', unwatch: 'Ne plus surveiller', stopReminders: 'Suspendre les relances',
+  stopReason: 'Motif de la suspension', stopped: 'Relances suspendues', until: 'Jusqu’au (facultatif)', lift: 'Reprendre les relances',
+  sendReminder: 'Envoyer une relance', step: 'Étape', send: 'Envoyer', save: 'Enregistrer', cancel: 'Annuler',
+  saved: 'Enregistré.', reminderSent: 'Relance émise.', status: 'Statut', by: 'par {who}', you: 'vous',
+  system: 'Relance', phone: 'Tél.', mobile: 'Mobile',
+  statuses: {
+    open: 'ouverte', kept: 'tenue', partly_kept: 'partiellement tenue', broken: 'non tenue', cancelled: 'annulée',
+    resolved: 'résolu', to_do: 'à faire', done: 'fait', skipped: 'ignoré', queued: 'en file', sent: 'envoyée',
+  },
+  events: {
+    invoice: 'Facture', payment: 'Règlement', reminder: 'Relance {step}', comment: 'Commentaire',
+    promise_made: 'Promesse de paiement', promise_cancelled: 'Promesse annulée', promise_kept: 'Promesse tenue',
+    promise_broken: 'Promesse non tenue', dispute_opened: 'Litige ouvert', dispute_resolved: 'Litige résolu',
+    flagged: 'Mis sous surveillance', unflagged: 'Surveillance levée', dunning_stopped: 'Relances suspendues',
+    dunning_resumed: 'Relances reprises', dunning_override: 'Étape forcée', details_changed: 'Fiche modifiée',
+  },
+  channels: { email: 'e-mail', letter: 'courrier', phone: 'appel', other: 'autre' },
+  // tasks
+  myActions: 'Mes actions', noTask: 'Aucune action à faire. Bonne journée !', callScript: 'Script d’appel',
+  callScriptText: 'Bonjour, {name}. Je vous appelle au sujet de {amount} échu depuis {days} jours. Pouvez-vous me dire quand le règlement sera effectué ?',
+  outcomeDone: 'Fait', outcomeSkipped: 'Ignorer', outcomePromise: 'Promesse…', call: 'Appeler',
+  openCard: 'Ouvrir la fiche', taskDone: 'Action terminée.',
+  error: 'Erreur', retry: 'Réessayer', notFound: 'Page introuvable.', sessionExpired: 'Votre session a expiré : reconnectez-vous.',
+  chartLabel: 'Balance âgée par tranche de retard',
+}
+
+const en = {
+  app: 'Relance',
+  skip: 'Skip to content',
+  loading: 'Loading…',
+  signIn: 'Sign in', signInTitle: 'Sign in to Relance', email: 'E-mail',
+  signInButton: 'Sign in', signOut: 'Sign out',
+  localSignIn: 'Local demo sign-in (stands in for Cognito on this machine): pick a user or type an e-mail.',
+  demoUsers: 'Demo users',
+  nav: { dashboard: 'Dashboard', customers: 'Customers', tasks: 'My actions' },
+  role: { admin: 'Administrator', user: 'Collector', viewer: 'Read-only' },
+  language: 'Language',
+  readOnly: 'Read-only: you can look but not change.',
+  outstanding: 'Total outstanding', overdue: 'Overdue', customersOverdue: '{n} customers overdue out of {total}',
+  agedBalance: 'Aged balance', topDebtors: 'Top 10 debtors',
+  dueToday: 'Actions due today', brokenPromises: 'Broken promises', openDisputes: 'Open disputes',
+  promisesOpen: 'Open promises', flagged: 'Watched customers', alerts: 'Alerts',
+  noAlerts: 'No alerts.', seeAll: 'See all', asOf: 'As of {date}',
+  filters: 'Filters', company: 'Company', allCompanies: 'All companies',
+  collector: 'Collector', allCollectors: 'All', salesperson: 'Salesperson', allSalespeople: 'All',
+  buckets: { not_due: 'Not due', d1_30: '1-30 d', d31_60: '31-60 d', d61_90: '61-90 d', over_90: '> 90 d' },
+  bucketsShort: { not_due: 'Not due', d1_30: '1-30', d31_60: '31-60', d61_90: '61-90', over_90: '>90' },
+  alertKinds: {
+    missing_email: 'Missing e-mail', missing_phone: 'Missing phone', missing_address: 'Missing address',
+    no_reminder: 'Not to be reminded', override_ignored: 'Override ignored',
+  },
+  search: 'Search (name, code, SIRET, e-mail)', customers: 'Customers', name: 'Name', number: 'Code',
+  total: 'Outstanding', daysLate: 'Late', days: '{n} d', flags: 'Flags', profile: 'Profile',
+  overdueOnly: 'Overdue only', flaggedOnly: 'Watched', disputedOnly: 'Disputed',
+  brokenOnly: 'Broken promise', resultCount: '{n} customers', previous: 'Previous', next: 'Next',
+  page: 'Page {page} of {pages}', noCustomer: 'No customer matches.', sortBy: 'Sort by {col}',
+  flagWatch: 'Watched', flagDispute: 'Dispute', flagPromise: 'Promise', flagBroken: 'Broken promise',
+  back: 'Back', contacts: 'Contacts', noContact: 'No contact.', openItems: 'Open invoices',
+  toChase: 'To chase', disputedItems: 'Disputed', invoice: 'Invoice', dueDate: 'Due date', amount: 'Amount',
+  promises: 'Promises', disputes: 'Disputes', comments: 'Comments', reminders: 'Reminders',
+  timeline: 'Timeline', nothing: 'Nothing yet.', actions: 'Actions',
+  recordPromise: 'Record a promise', promisedDate: 'Promised date', note: 'Note',
+  openDispute: 'Open a dispute', reason: 'Reason', invoices: 'Invoices concerned', wholeAccount: 'whole account if none',
+  resolve: 'Resolve', resolution: 'Resolution', addComment: 'Comment', comment: 'Comment',
+  watch: 'Watch', unwatch: 'Stop watching', stopReminders: 'Stop reminders',
+  stopReason: 'Why they stop', stopped: 'Reminders stopped', until: 'Until (optional)', lift: 'Resume reminders',
+  sendReminder: 'Send a reminder', step: 'Step', send: 'Send', save: 'Save', cancel: 'Cancel',
+  saved: 'Saved.', reminderSent: 'Reminder issued.', status: 'Status', by: 'by {who}', you: 'you',
+  system: 'Relance', phone: 'Phone', mobile: 'Mobile',
+  statuses: {
+    open: 'open', kept: 'kept', partly_kept: 'partly kept', broken: 'broken', cancelled: 'cancelled',
+    resolved: 'resolved', to_do: 'to do', done: 'done', skipped: 'skipped', queued: 'queued', sent: 'sent',
+  },
+  events: {
+    invoice: 'Invoice', payment: 'Payment', reminder: 'Reminder {step}', comment: 'Comment',
+    promise_made: 'Payment promise', promise_cancelled: 'Promise cancelled', promise_kept: 'Promise kept',
+    promise_broken: 'Promise broken', dispute_opened: 'Dispute opened', dispute_resolved: 'Dispute resolved',
+    flagged: 'Watched', unflagged: 'No longer watched', dunning_stopped: 'Reminders stopped',
+    dunning_resumed: 'Reminders resumed', dunning_override: 'Step forced', details_changed: 'Details changed',
+  },
+  channels: { email: 'e-mail', letter: 'letter', phone: 'call', other: 'other' },
+  myActions: 'My actions', noTask: 'Nothing to do. Have a good day!', callScript: 'Call script',
+  callScriptText: 'Hello, {name}. I am calling about {amount}, overdue for {days} days. Could you tell me when it will be paid?',
+  outcomeDone: 'Done', outcomeSkipped: 'Skip', outcomePromise: 'Promise…', call: 'Call',
+  openCard: 'Open the card', taskDone: 'Action completed.',
+  error: 'Error', retry: 'Try again', notFound: 'Page not found.', sessionExpired: 'Your session has expired: sign in again.',
+  chartLabel: 'Aged balance by days late',
+}
+
+const WORDS = { fr, en }
+// en-GB, as the API: French companies' papers read day/month/year.
+const LOCALES = { fr: 'fr-FR', en: 'en-GB' }
+
+export const settings = {
+  language: 'fr', time_zone: 'Europe/Paris', date_format: 'short', currency_display: 'symbol', version: 0,
+}
+
+export function applySettings(next) {
+  Object.assign(settings, next)
+  document.documentElement.lang = settings.language
+  formats.clear()
+}
+
+export const locale = () => LOCALES[settings.language] || 'fr-FR'
+
+/** The word at `key` ("nav.dashboard") in the user's language, with {placeholders} filled. */
+export function t(key, values) {
+  const pick = (words) => key.split('.').reduce((node, part) => (node == null ? node : node[part]), words)
+  let text = pick(WORDS[settings.language]) ?? pick(fr) ?? key
+  if (values) text = text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ''))
+  return text
+}
+
+const formats = new Map()
+function format(kind, make) {
+  const key = `${kind}|${locale()}|${settings.currency_display}|${settings.date_format}|${settings.time_zone}`
+  if (!formats.has(key)) formats.set(key, make())
+  return formats.get(key)
+}
+
+/** A decimal string (or number) as money, rounded to the cent for display only. */
+export function money(value, currency = 'EUR', compact = false) {
+  if (value == null || value === '') return '—'
+  const fmt = format(`money-${currency}-${compact}`, () => new Intl.NumberFormat(locale(), {
+    style: 'currency', currency, currencyDisplay: settings.currency_display,
+    ...(compact ? { notation: 'compact', maximumFractionDigits: 1 } : {}),
+  }))
+  return fmt.format(Number(value))
+}
+
+export const number = (value) => format('number', () => new Intl.NumberFormat(locale())).format(value)
+
+/** An ISO date (a calendar day: no time zone applies). */
+export function day(iso) {
+  if (!iso) return '—'
+  const fmt = format('day', () => new Intl.DateTimeFormat(locale(), { dateStyle: settings.date_format, timeZone: 'UTC' }))
+  return fmt.format(new Date(`${iso.slice(0, 10)}T00:00:00Z`))
+}
+
+/** A UTC timestamp, on the user's clock. */
+export function moment(iso) {
+  if (!iso) return '—'
+  const stamp = /[zZ]|[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`
+  const fmt = format('moment', () => new Intl.DateTimeFormat(locale(), {
+    dateStyle: settings.date_format, timeStyle: 'short', timeZone: settings.time_zone,
+  }))
+  return fmt.format(new Date(stamp))
+}
+
+/** The message of an API error in the user's language. */
+export function errorText(err) {
+  const body = err && err.body && err.body.error
+  if (body) return settings.language === 'fr' ? (body.message_fr || body.message) : body.message
+  return (err && err.message) || t('error')
+}
