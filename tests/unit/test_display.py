@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from babel.numbers import (
@@ -55,12 +55,17 @@ def test_money_in_french_and_in_english(settings: DisplaySettings, expected: str
     assert money(Decimal("1234.56"), "EUR", settings) == expected
 
 
-def test_money_keeps_its_sign_its_cents_and_any_extra_digit() -> None:
+def test_money_keeps_its_sign_and_shows_cents_rounded_half_up() -> None:
     assert money(Decimal("-1234.5"), "EUR", FR) == f"-1{NNBSP}234,50{NBSP}€"
     assert money(Decimal("-0.01"), "EUR", EN) == "-€0.01"
     assert money(Decimal("0"), "EUR", EN) == "€0.00"
     assert money(Decimal("-0.00"), "EUR", FR) == f"0,00{NBSP}€"
-    assert money(Decimal("1.005"), "EUR", EN) == "€1.005"  # shown, not rounded to €1.00
+    assert money(Decimal("1.005"), "EUR", EN) == "€1.01"  # half up, as on an invoice
+    assert (
+        money(Decimal("89981.065186"), "EUR", FR) == f"89{NNBSP}981,07{NBSP}€"
+    )  # Sage's 6 decimals
+    assert money(Decimal("-0.004"), "EUR", FR) == f"0,00{NBSP}€"  # rounds to zero: no sign
+    assert money(Decimal("1234.5"), "JPY", EN) == "JP¥1,235"  # no minor unit
     assert money(Decimal("1234.56"), "USD", EN) == "US$1,234.56"
 
 
@@ -167,10 +172,12 @@ def test_formatting_never_loses_a_cent(
     amount=st.decimals(min_value=-1000, max_value=1000, places=4),
     settings=ANY_SETTINGS,
 )
-def test_formatting_never_rounds_extra_decimals_away(
+def test_formatting_shows_the_amount_to_the_cent_rounded_half_up(
     amount: Decimal, settings: DisplaySettings
 ) -> None:
-    assert _parse_back(money(amount, "EUR", settings), settings) == amount
+    shown = _parse_back(money(amount, "EUR", settings), settings)
+    assert shown == amount.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert abs(shown - amount) <= Decimal("0.005")
 
 
 def test_the_api_edge_adds_display_strings_and_keeps_the_raw_figures() -> None:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_precision
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Language = Literal["fr", "en"]
@@ -91,10 +91,18 @@ def _code_pattern(locale: str) -> str:
 def money(amount: Decimal, currency: str, s: DisplaySettings) -> str:
     """An amount in a currency (ISO 4217 code): fr "1 234,56 €", en "€1,234.56".
 
-    Never rounded: an amount with more decimals than the currency's shows them all.
+    Rounded here, and only here, to the currency's minor unit, half up as on an invoice:
+    Sage keeps amounts with up to six decimals (a converted or prorated line), and an
+    accountant reads cents. The raw figure beside it keeps every decimal.
     A negative zero (a sum of credits and debits) shows as zero, without a sign."""
-    shown = amount.copy_abs() if amount.is_zero() else amount
+    shown = amount.quantize(_minor_unit(currency), ROUND_HALF_UP)
+    shown = shown.copy_abs() if shown.is_zero() else shown
     return _formatted(str(shown), currency, s.locale, s.currency_display)
+
+
+@cache
+def _minor_unit(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-get_currency_precision(currency))  # EUR: 0.01, JPY: 1
 
 
 @lru_cache(maxsize=65_536)
