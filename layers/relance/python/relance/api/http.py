@@ -1,21 +1,45 @@
-"""What every HTTP handler shares: the error mapping, raw bodies, the tracing tools."""
+"""What every HTTP handler shares: the error mapping, raw bodies, the tracing tools.
+
+Light to import (docs/decisions.md, "The API function's cold start"): pydantic and Powertools'
+validation load with install_error_handlers, and the Tracer, which imports the X-Ray SDK
+and patches botocore, only for the functions that ask for `tracer`.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
 
 from relance.services.errors import ServiceError
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+    from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+    from pydantic import ValidationError
+
 logger = Logger()
-tracer = Tracer()
-metrics = Metrics(namespace="Relance")
+
+
+@cache
+def _tracer() -> Tracer:
+    from aws_lambda_powertools import Tracer
+
+    return Tracer()
+
+
+def __getattr__(name: str) -> Any:
+    """`from relance.api.http import tracer`: built by the first module that imports it
+    (the ingest and nightly functions); the API function relies on Lambda's active tracing
+    alone and never loads the X-Ray SDK."""
+    if name == "tracer":
+        return _tracer()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def json_response(status: int, body: Any) -> Response[str]:
@@ -123,6 +147,9 @@ def _field_path(loc: Any) -> list[Any]:
 
 
 def install_error_handlers(app: APIGatewayRestResolver) -> None:
+    from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+    from pydantic import ValidationError
+
     @app.exception_handler(RequestValidationError)
     def _request_invalid(err: RequestValidationError) -> Response[str]:
         return request_validation_error(err)

@@ -21,7 +21,7 @@ from relance.domain.users import Proposal, User
 
 
 class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(defer_build=True, extra="allow")
 
 
 def answers(model: type[BaseModel], status: int = 200, description: str = "OK") -> dict[int, Any]:
@@ -29,14 +29,14 @@ def answers(model: type[BaseModel], status: int = 200, description: str = "OK") 
     return {status: {"description": description, "content": {"application/json": {"model": model}}}}
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(BaseModel, defer_build=True):
     code: str
     message: str
     message_fr: str
     details: Any = None
 
 
-class ErrorAnswer(BaseModel):
+class ErrorAnswer(BaseModel, defer_build=True):
     error: ErrorDetail
 
 
@@ -49,26 +49,26 @@ class Me(_Open):
     stored: bool
 
 
-class Users(BaseModel):
+class Users(BaseModel, defer_build=True):
     users: list[User]
 
 
-class Proposals(BaseModel):
+class Proposals(BaseModel, defer_build=True):
     proposals: list[Proposal]
 
 
-class SyncRequest(BaseModel):
+class SyncRequest(BaseModel, defer_build=True):
     request_id: str
     mode: str
     requested_by: str
     requested_at: datetime
 
 
-class Runs(BaseModel):
+class Runs(BaseModel, defer_build=True):
     runs: list[dict[str, Any]]
 
 
-class Controls(BaseModel):
+class Controls(BaseModel, defer_build=True):
     controls: list[dict[str, Any]]
 
 
@@ -95,7 +95,7 @@ class CustomerRow(_Open):
     display: dict[str, Any] = Field(default_factory=dict)
 
 
-class CustomerPage(BaseModel):
+class CustomerPage(BaseModel, defer_build=True):
     total_count: int
     offset: int
     limit: int
@@ -126,7 +126,7 @@ class TimelineEntry(_Open):
     actor: str
 
 
-class DunningSection(BaseModel):
+class DunningSection(BaseModel, defer_build=True):
     """The card's dunning settings of the customer: stops in force, overrides not yet
     spent, the profile chosen by hand."""
 

@@ -38,7 +38,7 @@ def days_late(aging_date: date, as_of: date) -> int:
 class BucketAmounts(BaseModel):
     """Signed amounts per bucket, in the accounting currency."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     not_due: Decimal = ZERO
     d1_30: Decimal = ZERO
@@ -57,7 +57,7 @@ class BucketAmounts(BaseModel):
 class AgedBalance(BaseModel):
     """One company's aged balance as of a date: per customer, and the company total."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     company: str
     as_of: date

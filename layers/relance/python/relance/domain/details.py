@@ -20,7 +20,7 @@ FieldValue = bool | int | Decimal | str | None
 
 
 class FieldDef(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     key: str = Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")
     label_fr: str = Field(min_length=1, max_length=80)
@@ -42,7 +42,7 @@ def _unique(defs: list[FieldDef]) -> list[FieldDef]:
 class FieldDefs(BaseModel):
     """The tenant's free fields (V12)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     customer_fields: list[FieldDef] = Field(default_factory=list, max_length=MAX_CUSTOMER_FIELDS)
     entry_fields: list[FieldDef] = Field(default_factory=list, max_length=MAX_ENTRY_FIELDS)
@@ -84,7 +84,7 @@ def field_errors(defs: list[FieldDef], values: dict[str, FieldValue]) -> dict[st
 class ManualContact(BaseModel):
     """A contact entered on the card (V13), beside Sage's own."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     name: str = Field(default="", max_length=120)
     role: str = Field(default="", max_length=80)
@@ -101,7 +101,7 @@ class ManualContact(BaseModel):
 class Details(BaseModel):
     """A customer's hand-kept details: the watch flag, manual contacts, free fields."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     flagged: bool = False
     flag_note: str = Field(default="", max_length=500)
@@ -113,7 +113,7 @@ class Details(BaseModel):
 class ItemNote(BaseModel):
     """One invoice's hand-kept data: its repositioned payment date (V10), entry fields."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     expected_date: date | None = None
     fields: dict[str, FieldValue] = Field(default_factory=dict)

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from relance.domain.display import known_time_zones
+from relance.domain.display import is_time_zone
 from relance.domain.dunning.inputs import Override, Stop
 from relance.domain.dunning.penalties import RateTable
 from relance.domain.dunning.profiles import DunningSettings
@@ -53,7 +53,7 @@ class PenaltyRatesBody(PenaltyRates):
 class RunSettings(BaseModel):
     """When the nightly run goes: every day at `hour` o'clock in `time_zone`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     hour: int = Field(default=21, ge=0, le=23)
     time_zone: str = "Europe/Paris"
@@ -63,7 +63,7 @@ class RunSettings(BaseModel):
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        if value not in known_time_zones():
+        if not is_time_zone(value):
             raise ValueError(f"unknown time zone {value!r}: use an IANA name like Europe/Paris")
         return value
 
@@ -87,7 +87,7 @@ class RunSettingsAnswer(RunSettings):
 class NewStop(BaseModel):
     """C15: stop reminding the customer (no entry) or one of its open invoices."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     entry: int | None = Field(default=None, ge=0)
     reason: str = Field(default="", max_length=500)
@@ -103,7 +103,7 @@ class NewOverride(BaseModel):
     """C17: do `step` from `on` (or, with no step, wait until `on`) for the customer or
     one of its open invoices."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     entry: int | None = Field(default=None, ge=0)
     step: StepId | None = None
@@ -124,14 +124,14 @@ class OverrideRecord(Override):
 class ProfileChoiceBody(BaseModel):
     """The profile chosen by hand for a customer (None: back to the profiles' rules)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     profile: str | None = Field(default=None, min_length=1, max_length=40, pattern=PROFILE_PATTERN)
     version: int = Field(ge=0)
 
 
 class ChosenProfile(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
     profile: str | None = None
     version: int = Field(default=0, ge=0)  # 0: never chosen

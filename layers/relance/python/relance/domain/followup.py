@@ -24,7 +24,7 @@ Money = Decimal
 class Reason(BaseModel):
     """One dispute reason of the tenant's list (V4)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     code: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")
     label_fr: str = Field(min_length=1, max_length=80)
@@ -43,7 +43,7 @@ DEFAULT_REASONS = [
 
 
 class ReasonList(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     reasons: list[Reason] = Field(min_length=1, max_length=50)
     version: int = Field(default=0, ge=0)
@@ -61,7 +61,7 @@ class ReasonList(BaseModel):
 class NewDispute(BaseModel):
     """A dispute on some invoices of a customer, or (no entries) on the whole customer."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     reason: str = Field(min_length=1, max_length=40)
     entries: list[int] = Field(default_factory=list, max_length=200)
@@ -69,7 +69,7 @@ class NewDispute(BaseModel):
 
 
 class Dispute(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     dispute_id: str
     reason: str
@@ -89,7 +89,7 @@ class Dispute(BaseModel):
 
 
 class Resolution(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     version: int = Field(ge=1)
     resolution: str = Field(default="", max_length=2000)
@@ -100,7 +100,7 @@ PromiseStatus = Literal["open", "kept", "partly_kept", "broken", "cancelled"]
 
 
 class NewPromise(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     amount: Money = Field(gt=0, max_digits=15, decimal_places=2)
     promised_date: date
@@ -109,7 +109,7 @@ class NewPromise(BaseModel):
 
 
 class Promise(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     promise_id: str
     amount: Money
@@ -128,7 +128,7 @@ class Promise(BaseModel):
 
 
 class Cancellation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     version: int = Field(ge=1)
 
@@ -165,14 +165,14 @@ def assess(
 
 # -- comments, positions, customer details (V10-V13) --------------------------------------
 class NewComment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     text: str = Field(min_length=1, max_length=4000)
     entry_number: int | None = Field(default=None, ge=0)
 
 
 class Comment(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     comment_id: str
     text: str
@@ -184,7 +184,7 @@ class Comment(BaseModel):
 class TimelineEvent(BaseModel):
     """One thing that happened to a customer, for the card's timeline."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     event_id: str
     kind: str  # dispute_opened, dispute_resolved, promise_made, promise_kept, ...
@@ -196,7 +196,7 @@ class TimelineEvent(BaseModel):
 class Rollup(BaseModel):
     """A customer's follow-up figures, for lists and the dashboard."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     open_disputes: int = 0
     disputed: Money = ZERO

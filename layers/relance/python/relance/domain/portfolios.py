@@ -14,7 +14,7 @@ from relance.domain.records import Code, CompanyCode
 
 
 class CustomerRef(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     company: CompanyCode
     number: Code
@@ -25,7 +25,7 @@ class PortfolioRule(BaseModel):
     one in the customer's summary), or of several of these at once: every criterion it
     sets must hold."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     company: CompanyCode | None = None
     rep_number: int | None = Field(default=None, ge=1)
@@ -50,7 +50,7 @@ class PortfolioRule(BaseModel):
 class PortfolioBody(BaseModel):
     """What an admin sends: the whole portfolio, and the version it was read at."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     rules: list[PortfolioRule] = Field(default_factory=list, max_length=50)
     customers: list[CustomerRef] = Field(default_factory=list, max_length=2000)
@@ -58,7 +58,7 @@ class PortfolioBody(BaseModel):
 
 
 class Portfolio(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     user_id: str
     rules: list[PortfolioRule] = Field(default_factory=list)

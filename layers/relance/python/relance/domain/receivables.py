@@ -24,7 +24,7 @@ ZERO = Decimal("0")
 
 
 class CustomerSummary(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     company: str
     number: str
@@ -107,7 +107,7 @@ def with_profiles(
     return found
 
 
-class Dashboard(BaseModel):
+class Dashboard(BaseModel, defer_build=True):
     as_of: date | None
     customers: int
     customers_overdue: int

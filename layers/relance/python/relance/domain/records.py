@@ -26,7 +26,7 @@ EntityName = Literal[
 class _Record(BaseModel):
     """Base of every synced record: immutable, strict about unknown fields."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     company: CompanyCode
 

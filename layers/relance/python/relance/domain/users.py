@@ -37,7 +37,7 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 class RepLink(BaseModel):
     """The Sage rep (CO_No) a user stands for in one company."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     company: CompanyCode
     rep_number: int = Field(ge=1)
@@ -55,7 +55,7 @@ RepLinks = Annotated[tuple[RepLink, ...], Field(max_length=10), AfterValidator(_
 
 
 class User(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     user_id: str
     email: Email
@@ -79,7 +79,7 @@ class User(BaseModel):
 class NewUser(BaseModel):
     """What an admin sends to create a user."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     email: Email
     display_name: DisplayName
@@ -92,14 +92,14 @@ class NewUser(BaseModel):
         return User(user_id=user_id, created_at=now, updated_at=now, **self.model_dump())
 
 
-class UserPatch(BaseModel):
+class UserPatch(BaseModel, defer_build=True):
     """A partial change. Only the fields sent are applied; `version` is the one last read.
 
     The defaults below are never applied (see `changes`): they exist so an explicit null is
     refused by the field's own type, with the field's name in the error.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     version: int = Field(ge=1)
     display_name: DisplayName = "-"
@@ -219,7 +219,7 @@ def new_user_id(now: datetime, entropy: bytes) -> str:
 class Proposal(BaseModel):
     """A user an admin may create (or link) for Sage reps nobody stands for yet."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     display_name: str
     email: str  # "" when Sage has none (or an unusable one): the admin types it

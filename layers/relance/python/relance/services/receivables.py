@@ -32,7 +32,7 @@ SortKey = Literal["total", "overdue", "days_late", "name", "number", "disputed",
 class CustomerQuery(BaseModel):
     """What a customer list may be filtered, sorted and paged by (query-string parameters)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     q: str = Field(default="", max_length=100)  # code, name, SIRET or email contains
     company: str | None = None

@@ -7,12 +7,13 @@ Every method takes the tenant explicitly, and every key it builds starts with it
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import boto3
@@ -34,6 +35,15 @@ _META_FIELDS = {"company", "entity"}
 
 
 def dynamodb_client() -> Any:
+    """One client per environment, shared by every store: botocore clients are thread-safe,
+    and building one (tens of milliseconds) is part of a cold start's first request. The
+    AWS_ variables key it: the stand-ins restarted on another port get a client of their own.
+    """
+    return _client(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_"))))
+
+
+@cache
+def _client(_environment: tuple[tuple[str, str], ...]) -> Any:
     # Standard retry mode backs off on throttling; the endpoint comes from the environment
     # (AWS_ENDPOINT_URL_DYNAMODB locally), never from code.
     return boto3.client("dynamodb", config=Config(retries={"max_attempts": 10, "mode": "standard"}))

@@ -39,19 +39,62 @@ the collector has done (or skipped) the task. A dry run (B9) is `evaluate` witho
 `RateTable` when `Action.claim_penalties` is set.
 """
 
-from relance.domain.dunning.actions import Action, ActionLine, Alert, Outcome, complete, record
-from relance.domain.dunning.evaluate import evaluate, evaluate_customer
-from relance.domain.dunning.inputs import CustomerCase, Done, Item, Override, Stop, items_of
-from relance.domain.dunning.penalties import RateTable, claim, penalty
-from relance.domain.dunning.plan import Plan, compile_scenario
-from relance.domain.dunning.profiles import (
-    DunningSettings,
-    Profile,
-    ProfileBook,
-    ProfileRule,
-    default_settings,
-)
-from relance.domain.dunning.scenarios import Inclusion, Scenario, Step, default_scenario
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from relance.domain.dunning.actions import Action, ActionLine, Alert, Outcome, complete, record
+    from relance.domain.dunning.evaluate import evaluate, evaluate_customer
+    from relance.domain.dunning.inputs import CustomerCase, Done, Item, Override, Stop, items_of
+    from relance.domain.dunning.penalties import RateTable, claim, penalty
+    from relance.domain.dunning.plan import Plan, compile_scenario
+    from relance.domain.dunning.profiles import (
+        DunningSettings,
+        Profile,
+        ProfileBook,
+        ProfileRule,
+        default_settings,
+    )
+    from relance.domain.dunning.scenarios import Inclusion, Scenario, Step, default_scenario
+
+# Where each name lives: a module that needs one part of the engine (the API's answers use
+# DunningSettings, Stop, Override) loads that part only, not the evaluation (cold start).
+_HOMES = {
+    "actions": ("Action", "ActionLine", "Alert", "Outcome", "complete", "record"),
+    "evaluate": ("evaluate", "evaluate_customer"),
+    "inputs": ("CustomerCase", "Done", "Item", "Override", "Stop", "items_of"),
+    "penalties": ("RateTable", "claim", "penalty"),
+    "plan": ("Plan", "compile_scenario"),
+    "profiles": ("DunningSettings", "Profile", "ProfileBook", "ProfileRule", "default_settings"),
+    "scenarios": ("Inclusion", "Scenario", "Step", "default_scenario"),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_HOME_OF[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+class _Package(ModuleType):
+    """Keeps `evaluate` the function when evaluate.py loads: the import system binds each
+    submodule on its package, which would make `from relance.domain.dunning import
+    evaluate` the module."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not (name in _HOME_OF and isinstance(value, ModuleType)):
+            super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "Action",

@@ -67,7 +67,7 @@ class Stop(BaseModel):
     """C15: no reminder for a customer (entry None) or one invoice, until `until`
     (inclusive; none: until lifted)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
     stop_id: str = Field(min_length=1, max_length=64)
     entry: int | None = Field(default=None, ge=0)
@@ -86,7 +86,7 @@ class Override(BaseModel):
     goes back a level, nor repeats a step the scenario does not repeat, nor passes a stop,
     a dispute, a promise or a minimum. Spent once done; the evaluation reports spent ones."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
     override_id: str = Field(min_length=1, max_length=64)
     entry: int | None = Field(default=None, ge=0)

@@ -82,7 +82,7 @@ def half_year_bounds(key: str) -> tuple[date, date]:
 class RateTable(BaseModel):
     """The tenant's rates, editable: one row per half-year."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     ecb: dict[str, Decimal] = Field(default_factory=lambda: dict(ECB_RATES))
     legal: dict[str, Decimal] = Field(default_factory=lambda: dict(LEGAL_RATES))

@@ -23,7 +23,7 @@ ProfileId = str
 
 
 class ProfileRule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     company: CompanyCode | None = None
     quality: str | None = Field(default=None, min_length=1, max_length=69)  # case ignored
@@ -62,7 +62,7 @@ class ProfileRule(BaseModel):
 
 
 class Profile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     profile_id: ProfileId = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$")
     name: str = Field(min_length=1, max_length=80)
@@ -73,7 +73,7 @@ class Profile(BaseModel):
 class DunningSettings(BaseModel):
     """A tenant's scenarios and profiles, saved together so they always agree."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     scenarios: list[Scenario] = Field(min_length=1, max_length=50)
     profiles: list[Profile] = Field(min_length=1, max_length=50)

@@ -41,7 +41,7 @@ class Step(BaseModel):
     """One step. `days` is before the due date for a notice, after it (or after the
     previous reminder, `after="previous_step"`) for a reminder, 0 for the thank-you."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     phase: Phase
     days: int = Field(default=0, ge=0, le=3650)
@@ -64,7 +64,7 @@ class Step(BaseModel):
 class Inclusion(BaseModel):
     """Which open ledger items a scenario works on (C14, C19)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     # Journals whose debit lines are reminded; empty: every journal.
     invoice_journals: list[str] = Field(default_factory=list, max_length=50)
@@ -77,7 +77,7 @@ class Inclusion(BaseModel):
 
 
 class Scenario(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     scenario_id: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$")
     name: str = Field(min_length=1, max_length=80)
