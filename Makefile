@@ -11,7 +11,7 @@ STAMP := .local/stamps
 APT_PACKAGES := unixodbc libsqliteodbc fonts-dejavu-core chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup lint typecheck unit integration infra bench-sync bench-api bench-nightly openapi clean web e2e screenshots bench-web bench-forecast
+.PHONY: demo test setup lint typecheck unit integration infra bench-sync bench-api bench-nightly openapi clean web e2e screenshots bench-web bench-forecast bench-dispatch
 
 demo: setup
 	PYTHONPATH=. $(PY) -m local.demo
@@ -76,6 +76,9 @@ bench-forecast: setup
 
 bench-nightly: setup
 	PYTHONPATH=. $(PY) -m bench.nightly
+
+bench-dispatch: setup
+	PYTHONPATH=. $(PY) -m bench.dispatch
 
 # The browser app's pinned libraries, copied from node_modules (no CDN at run time; git-ignored).
 WEB_VENDOR := node_modules/preact/dist/preact.mjs node_modules/preact/hooks/dist/hooks.mjs \

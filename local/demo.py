@@ -5,7 +5,8 @@
 3. generate a demo Sage 100 tenant (two companies) as SQLite files read through ODBC;
 4. register the demo tenant's relay connector and write the relay's configuration;
 5. serve the API on 127.0.0.1 and run the relay's full sync through it;
-6. print the aged-balance control, then keep serving (and honour sync requests) until Ctrl-C.
+6. print the aged-balance control, run tonight's dunning and send its reminders (moto SES,
+   letters in the documents bucket), then keep serving (and honour sync requests) until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from rich.table import Table
 from bench.sagegen.generate import generate_tenant
 from local import standins
 from local.devserver import LocalApi, make_server, serve_in_background
-from local.nightly import drain_dispatch, ensure_queues, run_nightly
+from local.nightly import ensure_queues, run_dispatch, run_nightly
 from local.relayconf import write_sqlite_relay_config
 from local.website import WebSite
 from relance.auth.tokens import LocalKeys
@@ -36,10 +37,12 @@ from relance.relay.runner import run_sync
 from relance.services.users import seed_demo_users
 from relance.services.wiring import nightly_service, user_service
 from relance.store.dynamo import SyncStore
+from relance.store.names import default_sender
 
 ROOT = Path(__file__).resolve().parent.parent
 HOME = ROOT / ".local"
 TABLE, BUCKET = "relance", "relance-raw-batches"
+DOCUMENTS = "relance-documents"  # letters, emails as sent, grouped PDFs
 TENANT, KEY_ID = "demo", "demo-relay"
 COMPANIES = {"BIJOU": (150, 5000), "ATELIER": (150, 5000)}
 SEED = 2026
@@ -129,8 +132,29 @@ def _print_nightly(as_of: date) -> None:
     console.print(table)
     if answer["failed"]:
         console.print(f"[red]Companies that failed: {answer['failed']}[/]")
-    drained = drain_dispatch()  # no dispatcher yet (issue 5): show what it would send
-    console.print(f"{len(drained)} automatic reminder(s) queued for dispatch.")
+    _print_dispatch(as_of)
+
+
+def _print_dispatch(as_of: date) -> None:
+    """The queued reminders through the real dispatch handler: emails to moto's SES,
+    letters as PDFs in the documents bucket, then the run's letters grouped to print."""
+    from relance.services.wiring import dispatch_service
+
+    console.print("Dispatch: sending the automatic reminders …")
+    answer = run_dispatch()
+    service = dispatch_service()
+    month = datetime.now(UTC).strftime("%Y-%m")
+    sent = [r for r in service.store.sent_log(TENANT, month) if r["as_of"] == as_of.isoformat()]
+    emails = sum(1 for r in sent if r["channel"] == "email")
+    letters = sum(1 for r in sent if r["channel"] == "letter")
+    console.print(
+        f"{answer['done']} queued message(s) handled / messages traités. Emails sent / "
+        f"e-mails envoyés: {emails} · letters produced / courriers produits: {letters} · "
+        f"failures / échecs: {len(answer['failed'])}"
+    )
+    grouped = service.grouped_letters(TENANT, as_of)
+    if grouped:
+        console.print(f"Letters to print / courriers à imprimer: s3://{DOCUMENTS}/{grouped}")
 
 
 def _interrupt(*_: object) -> None:
@@ -147,13 +171,16 @@ def main() -> None:
         {
             "RELANCE_TABLE": TABLE,
             "RELANCE_RAW_BUCKET": BUCKET,
+            "RELANCE_DOCUMENTS_BUCKET": DOCUMENTS,
+            "RELANCE_SEND_RATE": "50",  # moto tells no SES quota: the demo's pace
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": "WARNING",
             "RELANCE_RELAY_SECRET": _secret(),
         }
     )
     try:
-        standins.ensure_resources(running, TABLE, [BUCKET])
+        standins.ensure_resources(running, TABLE, [BUCKET, DOCUMENTS])
+        standins.ensure_sending(running, [default_sender()])
         ensure_queues()
         SyncStore(TABLE).put_connector(TENANT, KEY_ID, _secret(), "demo relay")
         keys = LocalKeys(HOME / "keys")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import glob
+import json
 import os
 import signal
 import socket
@@ -188,3 +189,27 @@ def ensure_resources(standins: Standins, table_name: str, bucket_names: list[str
             s3.create_bucket(
                 Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"}
             )
+
+
+def ensure_sending(standins: Standins, senders: list[str]) -> None:
+    """SES in moto: verify the sender identities (moto refuses mail from any other). The
+    documents bucket is made by ensure_resources, with the others."""
+    env = standins.env()
+    session = boto3.session.Session(
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        region_name=REGION,
+    )
+    ses = session.client("sesv2", endpoint_url=standins.aws_url)
+    known = {i["IdentityName"] for i in ses.list_email_identities().get("EmailIdentities", [])}
+    for sender in senders:
+        if sender not in known:
+            ses.create_email_identity(EmailIdentity=sender)
+
+
+def sent_emails(standins: Standins) -> list[dict[str, object]]:
+    """Every email moto's SES accepted so far (its /moto-api/data.json: source,
+    destinations, raw_data, id). Breaks if a Lambda function is ever created in moto."""
+    with urllib.request.urlopen(f"{standins.aws_url}/moto-api/data.json", timeout=30) as answer:
+        data = json.load(answer)
+    return list(data.get("ses", {}).get("RawMessage", []))

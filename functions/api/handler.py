@@ -38,6 +38,8 @@ ALL_ROUTERS = (
     "followup",
     "dunning_config",
     "worklist",
+    "templates",
+    "reminders",
 )
 # Which routers serve a path, by its leading segments ("*": any one segment); the longest
 # pattern that matches wins. tests/integration/test_api_cold_start.py checks every route.
@@ -59,6 +61,10 @@ ROUTERS: dict[str, tuple[str, ...]] = {
     "settings/dunning": ("dunning_config",),
     "settings/dunning-run": ("dunning_config",),
     "settings/penalty-rates": ("dunning_config",),
+    "settings/company": ("templates",),
+    "settings/email-sender": ("templates",),
+    "templates": ("templates",),
+    "reminders": ("reminders",),
     "me": ("users",),
     "me/settings": ("settings",),
     "users": ("users",),

@@ -11,6 +11,8 @@ from constructs import Construct
 from relance_infra import DEPS_LAYER_DIR, FUNCTIONS_DIR, LAYER_SOURCE
 from relance_infra.constructs.api import Api
 from relance_infra.constructs.auth import Auth
+from relance_infra.constructs.deliverability import Deliverability
+from relance_infra.constructs.dispatch import Dispatch
 from relance_infra.constructs.layers import Layers
 from relance_infra.constructs.nightly import Nightly
 from relance_infra.constructs.storage import Storage
@@ -46,9 +48,29 @@ class RelanceStack(cdk.Stack):
             table=self.storage.table,
             api_function=self.api.api_function,
         )
+        # Sending (issue 5): the dispatch queue's reminders to SES and the documents bucket.
+        self.dispatch = Dispatch(
+            self,
+            "Dispatch",
+            functions_dir=FUNCTIONS_DIR,
+            layers=self.layers,
+            table=self.storage.table,
+            dispatch_queue=self.nightly.dispatch_queue,
+            access_logs=self.storage.access_logs,
+        )
+        # SES events (B5): bounces and complaints suppress, alert and fall back to letters.
+        self.deliverability = Deliverability(
+            self,
+            "Deliverability",
+            functions_dir=FUNCTIONS_DIR,
+            layers=self.layers,
+            table=self.storage.table,
+            dispatch_queue=self.nightly.dispatch_queue,
+        )
         cdk.CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
         cdk.CfnOutput(self, "TableName", value=self.storage.table.table_name)
         cdk.CfnOutput(self, "RawBucketName", value=self.storage.raw_bucket.bucket_name)
+        cdk.CfnOutput(self, "DocumentsBucketName", value=self.dispatch.documents.bucket_name)
         cdk.CfnOutput(self, "UserPoolId", value=self.auth.user_pool.user_pool_id)
         cdk.CfnOutput(self, "UserPoolClientId", value=self.auth.client.user_pool_client_id)
 

@@ -110,6 +110,23 @@ EXPECTED_ROUTES = {
     ("POST", "/dunning/preview", "COGNITO_USER_POOLS", "ApiFunction"),
     ("POST", "/dunning/runs", "COGNITO_USER_POOLS", "ApiFunction"),
     ("POST", "/customers/{company}/{number}/reminders", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/templates", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/templates/variables", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("POST", "/templates/preview", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/templates/{template_id}/{language}/{channel}", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("PUT", "/templates/{template_id}/{language}/{channel}", "COGNITO_USER_POOLS", "ApiFunction"),
+    (
+        "DELETE",
+        "/templates/{template_id}/{language}/{channel}",
+        "COGNITO_USER_POOLS",
+        "ApiFunction",
+    ),
+    ("GET", "/settings/company", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("PUT", "/settings/company", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/settings/email-sender", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("PUT", "/settings/email-sender", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/reminders", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/reminders/export", "COGNITO_USER_POOLS", "ApiFunction"),
 }
 
 
@@ -300,7 +317,14 @@ def test_relay_routes_require_the_signature_headers(synth: Synth) -> None:
 
 def test_api_takes_gzip_bodies_and_logs_traces_and_throttles(synth: Synth) -> None:
     synth.template.has_resource_properties(
-        "AWS::ApiGateway::RestApi", {"BinaryMediaTypes": ["application/gzip"]}
+        "AWS::ApiGateway::RestApi",
+        {
+            "BinaryMediaTypes": [
+                "application/gzip",
+                # the Excel export's answer, sent as bytes to a caller that accepts it
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ]
+        },
     )
     (stage,) = synth.of_type("AWS::ApiGateway::Stage").values()
     props = stage["Properties"]
@@ -488,6 +512,8 @@ def _all_functions(synth: Synth) -> tuple[Any, ...]:
         api.api_function,
         nightly.plan_function,
         nightly.company_function,
+        synth.stack.deliverability.function,
+        synth.stack.dispatch.function,
     )
 
 
@@ -526,9 +552,7 @@ def test_nightly_functions_run_their_handlers_with_their_limits(synth: Synth) ->
         assert synth.props(function)["LoggingConfig"]["LogGroup"]["Ref"].startswith("Nightly")
     # Throttling DynamoDB is bounded on the event source, not by reserved concurrency.
     assert "ReservedConcurrentExecutions" not in company
-    (mapping,) = synth.of_type("AWS::Lambda::EventSourceMapping").values()
-    props = mapping["Properties"]
-    assert props["FunctionName"] == {"Ref": synth.logical_id(nightly.company_function)}
+    (props,) = _mappings_of(synth, nightly.company_function)
     assert props["EventSourceArn"] == _arn(synth, nightly.nightly_queue)
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert 1 <= props["BatchSize"] <= 5
@@ -551,7 +575,8 @@ def test_nightly_functions_env_names_the_table_and_queues(synth: Synth) -> None:
 def test_queues_have_dead_letter_queues_and_are_encrypted_and_ssl_only(synth: Synth) -> None:
     nightly = synth.stack.nightly
     queues = synth.of_type("AWS::SQS::Queue")
-    assert len(queues) == 5  # nightly, dispatch, their DLQs, the plan's failures
+    # nightly, dispatch, their DLQs, the plan's failures, the SES events' dead letters
+    assert len(queues) == 6
     for queue_id, queue in queues.items():
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
         assert _queue_ssl_only(synth, queue_id)
@@ -584,7 +609,8 @@ def test_queues_have_dead_letter_queues_and_are_encrypted_and_ssl_only(synth: Sy
             assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
             (dimension,) = props["Dimensions"]
             watched.add(dimension["Value"]["Fn::GetAtt"][0])
-    dlqs = (nightly.nightly_dlq, nightly.dispatch_dlq, nightly.plan_failures)
+    dlqs = (nightly.nightly_dlq, nightly.dispatch_dlq, nightly.plan_failures,
+            synth.stack.deliverability.dead_letters)  # fmt: skip
     assert watched == {synth.logical_id(q) for q in dlqs}
 
 
@@ -706,3 +732,156 @@ def test_api_function_manages_only_the_nightly_groups_schedules(synth: Synth) ->
     assert env[schedules.SCHEDULE_GROUP_ENV] == "relance-nightly"
     ingest = synth.policy_statements(synth.stack.api.ingest_function)
     assert _actions(ingest, "scheduler:") == _actions(ingest, "iam:") == set()
+
+
+def test_ses_events_reach_the_events_function_and_failures_are_kept(synth: Synth) -> None:
+    from relance_infra.constructs.deliverability import DETAIL_TYPES
+
+    loop = synth.stack.deliverability
+    function = loop.function
+    assert (_asset_dir(synth, function, "Code") / "handler.py").is_file()
+    props = synth.props(loop.rule)
+    assert props["EventPattern"] == {
+        "source": ["aws.ses"],
+        "detail-type": list(DETAIL_TYPES),
+        "detail": {"mail": {"tags": {"tenant": [{"exists": True}]}}},
+    }
+    (target,) = props["Targets"]
+    assert target["Arn"] == _arn(synth, function)
+    dead_letters = _arn(synth, loop.dead_letters)
+    assert target["DeadLetterConfig"] == {"Arn": dead_letters}
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 21600}
+    # Lambda's own asynchronous retries (an event ahead of the dispatch's record) then the DLQ.
+    assert synth.props(function)["DeadLetterConfig"] == {"TargetArn": dead_letters}
+    (invoke_config,) = [
+        c["Properties"] for c in synth.of_type("AWS::Lambda::EventInvokeConfig").values()
+        if c["Properties"]["FunctionName"] == {"Ref": synth.logical_id(function)}
+    ]  # fmt: skip
+    assert invoke_config["MaximumRetryAttempts"] == 2
+    env = synth.props(function)["Environment"]["Variables"]
+    assert env[names.TABLE_ENV] == {"Ref": synth.logical_id(synth.stack.storage.table)}
+    assert env[names.DISPATCH_QUEUE_ENV] == {
+        "Ref": synth.logical_id(synth.stack.nightly.dispatch_queue)
+    }
+
+
+def test_ses_events_function_gets_least_privilege(synth: Synth) -> None:
+    loop = synth.stack.deliverability
+    statements = synth.policy_statements(loop.function)
+    table = json.dumps(_arn(synth, synth.stack.storage.table), sort_keys=True)
+    # The base table only (no index), and no delete.
+    assert {(a, r) for a, r in _grants(statements) if a.startswith("dynamodb:")} == {
+        (a, table)
+        for a in ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem")
+    }
+    dispatch_queue = json.dumps(_arn(synth, synth.stack.nightly.dispatch_queue), sort_keys=True)
+    dead_letters = json.dumps(_arn(synth, loop.dead_letters), sort_keys=True)
+    sqs_grants = {(a, r) for a, r in _grants(statements) if a.startswith("sqs:")}
+    assert {a for a, _ in sqs_grants} == {"sqs:SendMessage"}
+    assert {r for _, r in sqs_grants} == {dispatch_queue, dead_letters}
+    for prefix in ("s3:", "ses:", "cognito-idp:", "scheduler:", "iam:", "lambda:"):
+        assert _actions(statements, prefix) == set()
+    # Only EventBridge, from this rule, may invoke it.
+    (permission,) = [
+        p["Properties"] for p in synth.of_type("AWS::Lambda::Permission").values()
+        if p["Properties"]["FunctionName"] == _arn(synth, loop.function)
+    ]  # fmt: skip
+    assert permission["Principal"] == "events.amazonaws.com"
+    assert permission["SourceArn"] == _arn(synth, loop.rule)
+
+
+def _mappings_of(synth: Synth, function: Any) -> list[Json]:
+    return [
+        m["Properties"]
+        for m in synth.of_type("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": synth.logical_id(function)}
+    ]
+
+
+def test_dispatch_function_consumes_the_dispatch_queue_per_message(synth: Synth) -> None:
+    from relance.services.dispatch import LEASE
+    from relance_infra.constructs.dispatch import CONFIGURATION_SET_NAME, MAX_CONCURRENCY
+
+    dispatch, nightly = synth.stack.dispatch, synth.stack.nightly
+    function = synth.props(dispatch.function)
+    assert (_asset_dir(synth, dispatch.function, "Code") / "handler.py").is_file()
+    (mapping,) = _mappings_of(synth, dispatch.function)
+    assert mapping["EventSourceArn"] == _arn(synth, nightly.dispatch_queue)
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["ScalingConfig"] == {"MaximumConcurrency": MAX_CONCURRENCY}
+    # AWS guidance (visibility >= 6 x timeout), and a claim outlives its holder's run.
+    assert 6 * function["Timeout"] <= synth.props(nightly.dispatch_queue)["VisibilityTimeout"]
+    assert function["Timeout"] < LEASE.total_seconds()
+    env = function["Environment"]["Variables"]
+    assert env[names.TABLE_ENV] == {"Ref": synth.logical_id(synth.stack.storage.table)}
+    assert env[names.DOCUMENTS_BUCKET_ENV] == {"Ref": synth.logical_id(dispatch.documents)}
+    assert env[names.SES_CONFIGURATION_SET_ENV] == CONFIGURATION_SET_NAME
+    assert env[names.DISPATCH_CONCURRENCY_ENV] == str(MAX_CONCURRENCY)
+
+
+def test_ses_configuration_set_publishes_the_events_to_eventbridge(synth: Synth) -> None:
+    from relance_infra.constructs.dispatch import CONFIGURATION_SET_NAME
+
+    (config_set,) = synth.of_type("AWS::SES::ConfigurationSet").values()
+    assert config_set["Properties"]["Name"] == CONFIGURATION_SET_NAME
+    (destination,) = synth.of_type("AWS::SES::ConfigurationSetEventDestination").values()
+    props = destination["Properties"]
+    assert props["ConfigurationSetName"] == CONFIGURATION_SET_NAME
+    event = props["EventDestination"]
+    assert event["Enabled"] is True
+    assert {"bounce", "complaint", "delivery"} <= set(event["MatchingEventTypes"])
+    bus = json.dumps(event["EventBridgeDestination"]["EventBusArn"])
+    assert "event-bus/default" in bus
+
+
+def test_documents_bucket_is_private_encrypted_versioned_and_kept(synth: Synth) -> None:
+    documents = synth.stack.dispatch.documents
+    props = synth.props(documents)
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    encryption = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption == [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+    assert _ssl_only(synth, synth.logical_id(documents))
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    (rule,) = props["LifecycleConfiguration"]["Rules"]
+    assert rule["Status"] == "Enabled" and rule["ExpirationInDays"] >= 3650
+    assert props["LoggingConfiguration"]["DestinationBucketName"] == {
+        "Ref": synth.logical_id(synth.stack.storage.access_logs)
+    }
+    assert synth.resources[synth.logical_id(documents)]["DeletionPolicy"] == "Retain"
+
+
+def test_dispatch_function_gets_least_privilege(synth: Synth) -> None:
+    from relance_infra.constructs.dispatch import CONFIGURATION_SET_NAME
+
+    dispatch = synth.stack.dispatch
+    statements = synth.policy_statements(dispatch.function)
+    table = json.dumps(_arn(synth, synth.stack.storage.table), sort_keys=True)
+    # The base table only, no delete; consumes the dispatch queue, sends to none.
+    dynamodb = {(a, r) for a, r in _grants(statements) if a.startswith("dynamodb:")}
+    assert {r for _, r in dynamodb} == {table}
+    assert {"dynamodb:UpdateItem", "dynamodb:BatchGetItem"} <= {a for a, _ in dynamodb}
+    assert not {a for a, _ in dynamodb} & {"dynamodb:DeleteItem", "dynamodb:Scan"}
+    assert "sqs:SendMessage" not in _actions(statements, "sqs:")
+    # Objects of the documents bucket, put and read back; nothing else in S3.
+    (s3_statement,) = [s for s in statements if _actions([s], "s3:")]
+    assert _actions([s3_statement], "") == {"s3:PutObject", "s3:GetObject"}
+    assert s3_statement["Resource"] == {"Fn::Join": ["", [_arn(synth, dispatch.documents), "/*"]]}
+    # Sending: this account's identities, through our configuration set only.
+    (send,) = [s for s in statements if "ses:SendEmail" in _actions([s], "ses:")]
+    assert _actions([send], "") == {"ses:SendEmail", "ses:SendRawEmail"}
+    resources = json.dumps(send["Resource"])
+    assert f"configuration-set/{CONFIGURATION_SET_NAME}" in resources
+    assert ":identity/*" in resources
+    assert _actions(statements, "ses:") == {"ses:SendEmail", "ses:SendRawEmail", "ses:GetAccount"}
+    for prefix in ("cognito-idp:", "scheduler:", "iam:", "lambda:"):
+        assert _actions(statements, prefix) == set()
+    assert not any(a.endswith(":*") or a == "*" for a in _actions(statements, ""))
+    # Nobody else sends email.
+    for function in _all_functions(synth):
+        if function is not dispatch.function:
+            assert _actions(synth.policy_statements(function), "ses:") == set()

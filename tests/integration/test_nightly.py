@@ -68,7 +68,7 @@ def test_day_by_day_reminders_notices_thanks_and_nothing_twice(store: Any, tenan
     (c2,) = actions(store, tenant, "C2")
     assert c2["phase"] == "notice"
     assert actions(store, tenant, "C3") == []
-    queued = drain_dispatch()
+    queued = drain_dispatch(tenant)
     assert sorted(m["customer"] for m in queued) == ["C1", "C2"]
 
     alerts_first = alerts(tenant)
@@ -77,7 +77,7 @@ def test_day_by_day_reminders_notices_thanks_and_nothing_twice(store: Any, tenan
     # The same night again: nothing new is written or queued, no alert is lost.
     again = run_nightly(tenant, DAY1)
     assert again["failed"] == []
-    assert len(actions(store, tenant, "C1")) == 1 and drain_dispatch() == []
+    assert len(actions(store, tenant, "C1")) == 1 and drain_dispatch(tenant) == []
     assert alerts(tenant) == alerts_first
 
     # Ten days later: C1 has not paid (R2 is due at +15); C2 paid the invoice it was only
@@ -89,7 +89,7 @@ def test_day_by_day_reminders_notices_thanks_and_nothing_twice(store: Any, tenan
     assert run_nightly(tenant, day11)["failed"] == []
     assert sorted(a["step"] for a in actions(store, tenant, "C1")) == ["R1", "R2"]
     assert sorted(a["step"] for a in actions(store, tenant, "C2")) == ["N1"]
-    assert [m["step"] for m in drain_dispatch()] == ["R2"]
+    assert [m["step"] for m in drain_dispatch(tenant)] == ["R2"]
 
     # The dispute is resolved: the next night reminds C2 of invoice 4; C1 pays and is thanked.
     resolve(tenant, "C2", dispute, DAY1 + timedelta(11))
@@ -99,7 +99,7 @@ def test_day_by_day_reminders_notices_thanks_and_nothing_twice(store: Any, tenan
     c2 = [a for a in actions(store, tenant, "C2") if a["step"] == "R1"]
     assert [line["entry"] for line in c2[0]["lines"]] == [4]
     assert sorted(a["step"] for a in actions(store, tenant, "C1")) == ["R1", "R2", "T"]
-    assert sorted(m["step"] for m in drain_dispatch()) == ["R1", "T"]
+    assert sorted(m["step"] for m in drain_dispatch(tenant)) == ["R1", "T"]
 
 
 def open_dispute(tenant: str, customer: str, entries: list[int], on: date) -> str:
@@ -152,3 +152,19 @@ def test_a_call_still_to_make_is_withdrawn_once_the_customer_has_paid(
     assert run_nightly(tenant, DAY1 + timedelta(1))["failed"] == []
     (call,) = actions(store, tenant, "C1")
     assert call["status"] == "cancelled"
+
+
+def test_a_run_clears_only_its_own_alerts(store: Any, tenant: str) -> None:
+    """A failed send's alert (the dispatch's) is for a human: the next nights keep it, while
+    the run's own alerts come and go with what it finds."""
+    from relance.services.wiring import dispatch_service
+
+    assert run_nightly(tenant, DAY1)["failed"] == []
+    failed = {"company": "BIJOU", "customer": "C1", "kind": "dispatch_failed", "step": "R1",
+              "detail": "SES refused the sender", "raised_on": DAY1.isoformat()}  # fmt: skip
+    dispatch_service().store.put_alert(tenant, failed)
+    assert ("C1", "dispatch_failed") in alerts(tenant)
+
+    for day in (DAY1 + timedelta(1), DAY1 + timedelta(2)):
+        assert run_nightly(tenant, day)["failed"] == []
+        assert ("C1", "dispatch_failed") in alerts(tenant)

@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from relance.domain.receivables import summarize
 from relance.domain.records import Customer, LedgerLine
+from relance.store.codec import to_item
 from tests.integration.userapi import user_request
 
 pytestmark = pytest.mark.integration
@@ -23,8 +25,9 @@ pytestmark = pytest.mark.integration
 # (method, path) -> (status for our viewer, for our collector whose portfolio leaves our
 # customer out, for another tenant's admin; body). {user_id}, {company}, {number},
 # {dispute_id}, {promise_id}, {stop_id}, {override_id} and {entry} are filled with real
-# ids of our tenant.
+# ids of our tenant ({template_id}/{language}/{channel}: a default template).
 CUSTOMER = "/customers/{company}/{number}"
+TEMPLATE = "/templates/{template_id}/{language}/{channel}"
 MATRIX: dict[tuple[str, str], tuple[int, int, int, dict[str, Any] | None]] = {
     ("GET", "/me"): (200, 200, 200, None),
     ("GET", "/users"): (403, 403, 200, None),
@@ -84,6 +87,21 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, dict[str, Any] | None]] = {
     ("POST", "/dunning/preview"): (200, 200, 200, {}),
     ("POST", "/dunning/runs"): (403, 200, 200, {}),
     ("POST", f"{CUSTOMER}/reminders"): (403, 403, 404, {"step": "R1"}),
+    ("GET", "/templates"): (200, 200, 200, None),
+    ("GET", "/templates/variables"): (200, 200, 200, None),
+    ("POST", "/templates/preview"): (200, 200, 200, {"body": "<p>{{ customer.name }}</p>",
+        "subject": "Relance"}),
+    ("GET", TEMPLATE): (200, 200, 200, None),
+    ("PUT", TEMPLATE): (403, 403, 200, {"subject": "Pirate", "body": "<p>Pirate</p>",
+        "version": 0}),
+    ("DELETE", TEMPLATE): (403, 403, 200, None),  # its own, saved by the PUT above
+    ("GET", "/settings/company"): (200, 200, 200, None),
+    ("PUT", "/settings/company"): (403, 403, 200, {"legal_name": "Pirate SAS", "version": 0}),
+    ("GET", "/settings/email-sender"): (200, 200, 200, None),
+    ("PUT", "/settings/email-sender"): (403, 403, 200, {"address": "pirate@pirate.fr",
+        "version": 0}),
+    ("GET", "/reminders"): (200, 200, 200, None),
+    ("GET", "/reminders/export"): (200, 200, 200, None),
 }  # fmt: skip
 
 
@@ -157,7 +175,15 @@ def test_every_route_refuses_lower_roles_keeps_collectors_to_their_portfolio_and
         "{action_id}": "2026-11-23_R3",
         "{dispute_id}": dispute["dispute_id"], "{promise_id}": promise["promise_id"],
         "{stop_id}": stop["stop_id"], "{override_id}": override["override_id"],
+        # a default template, which every tenant has
+        "{template_id}": "relance_1", "{language}": "fr", "{channel}": "email",
     }  # fmt: skip
+    # A reminder sent to our customer today, as the dispatch logs it (GET /reminders...).
+    sent_at = datetime.now(UTC).isoformat()
+    sent = {"PK": f"T#{ours}#SENT#{sent_at[:7]}", "SK": f"{sent_at}#BIJOU#C1#R1#x",
+            "company": "BIJOU", "customer": "C1", "customer_name": secret_name,
+            "channel": "email", "amount": Decimal("1234.56"), "sent_at": sent_at}  # fmt: skip
+    store.client.put_item(TableName=os.environ["RELANCE_TABLE"], Item=to_item(sent))
     before = as_admin("GET", "/customers/BIJOU/C1", None)
 
     for (method, template), (
@@ -196,3 +222,9 @@ def test_every_route_refuses_lower_roles_keeps_collectors_to_their_portfolio_and
     assert (dunning["version"], dunning["default_profile"]) == (0, "standard")
     assert as_admin("GET", "/settings/dunning-run", None)["version"] == 0
     assert as_admin("GET", "/settings/penalty-rates", None)["version"] == 0
+    assert as_admin("GET", "/templates/relance_1/fr/email", None)["source"] == "default"
+    assert as_admin("GET", "/settings/company", None)["version"] == 0
+    assert as_admin("GET", "/settings/email-sender", None)["version"] == 0
+    assert [r["customer_name"] for r in as_admin("GET", "/reminders", None)["reminders"]] == [
+        secret_name
+    ]  # the reminder the collector and the other tenant did not see

@@ -23,8 +23,12 @@ from relance_infra.constructs.layers import ARCHITECTURE, RUNTIME, Layers
 
 STAGE_NAME = "v1"
 # The relay posts gzip-compressed JSON; API Gateway must pass it through as bytes (base64
-# in the Lambda event) instead of mangling it as text.
-BINARY_MEDIA_TYPES = ["application/gzip"]
+# in the Lambda event) instead of mangling it as text. The Excel export goes the other way:
+# its base64 answer is turned into bytes for a caller that accepts the workbook's type.
+BINARY_MEDIA_TYPES = [
+    "application/gzip",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+]
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 METRICS_NAMESPACE = "Relance"
 
@@ -97,6 +101,18 @@ USER_ROUTES = (
     Route("POST", "/dunning/preview"),
     Route("POST", "/dunning/runs"),
     Route("POST", "/customers/{company}/{number}/reminders"),
+    Route("GET", "/templates"),
+    Route("GET", "/templates/variables"),
+    Route("POST", "/templates/preview"),
+    Route("GET", "/templates/{template_id}/{language}/{channel}"),
+    Route("PUT", "/templates/{template_id}/{language}/{channel}"),
+    Route("DELETE", "/templates/{template_id}/{language}/{channel}"),
+    Route("GET", "/settings/company"),
+    Route("PUT", "/settings/company"),
+    Route("GET", "/settings/email-sender"),
+    Route("PUT", "/settings/email-sender"),
+    Route("GET", "/reminders"),
+    Route("GET", "/reminders/export"),
 )
 
 

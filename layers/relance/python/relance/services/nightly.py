@@ -34,7 +34,7 @@ from relance.domain.dunning import (
     evaluate,
     record,
 )
-from relance.domain.dunning.actions import Alert, Outcome
+from relance.domain.dunning.actions import RUN_ALERT_KINDS, Alert, Outcome
 from relance.domain.dunning.penalties import MissingRate, RateTable, claim
 from relance.domain.dunning_config import PenaltyRates
 from relance.domain.followup import Dispute, Promise
@@ -167,11 +167,14 @@ class NightlyService:
         followup: FollowUpStore,
         dunning: DunningStore,
         dispatch: Callable[[str, list[dict[str, Any]]], None] | None = None,
+        suppressed: Callable[[str], frozenset[str]] | None = None,
     ) -> None:
         self.records = records
         self.followup = followup
         self.dunning = dunning
         self.dispatch = dispatch  # sends automatic actions to the dispatch queue
+        # The tenant's addresses that bounced or complained (B5): one Query per run.
+        self.suppressed = suppressed
 
     # -- reads ---------------------------------------------------------------------------
     def settings(self, tenant: str) -> DunningSettings:
@@ -279,7 +282,8 @@ class NightlyService:
     ) -> RunReport:
         book = ProfileBook.of(self.settings(tenant))
         cases, state, _ = self._cases(tenant, company, selection)
-        outcome = evaluate(cases, book, as_of)
+        suppressed = self.suppressed(tenant) if self.suppressed is not None else frozenset()
+        outcome = evaluate(cases, book, as_of, suppressed=suppressed)
         for case in cases:
             outcome.alerts += overdue_tasks(case, as_of)
         report = RunReport(tenant, company, as_of, dry_run, customers=len(cases))
@@ -335,7 +339,9 @@ class NightlyService:
         ]
         self.dunning.delete_overrides(tenant, company, spent)
         raised = self.dunning.alert_keys(tenant, company)
-        held = set(raised)
+        # The run clears only the kinds it raises: the dispatch's alerts and the SES
+        # events' bounces and complaints stay until whoever owns them says otherwise.
+        held = {key for key in raised if key.rsplit("#", 2)[-2] in RUN_ALERT_KINDS}
         if selection is not None:
             # A run for some customers answers for their alerts only.
             chosen = {f"{company}#{case.customer.number}#" for case in cases}

@@ -14,7 +14,10 @@ from relance.store.names import table_name
 
 if TYPE_CHECKING:
     from relance.services.context import ContextService
+    from relance.services.deliverability import DeliverabilityService
+    from relance.services.dispatch import DispatchService
     from relance.services.dunning_config import DunningConfigService
+    from relance.services.exports import SentReminderService
     from relance.services.followup import FollowUpService
     from relance.services.ingest import IngestService
     from relance.services.nightly import NightlyService
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
     from relance.services.profiles import ProfileService
     from relance.services.receivables import ReceivablesService
     from relance.services.settings import SettingsService
+    from relance.services.templates import TemplateService
     from relance.services.users import UserService
     from relance.services.worklist import WorklistService
     from relance.store.queues import JsonQueue
@@ -107,6 +111,7 @@ def portfolio_service() -> PortfolioService:
 @cache
 def nightly_service() -> NightlyService:
     from relance.services.nightly import NightlyService
+    from relance.store.deliverability import DeliverabilityStore
     from relance.store.dunning import DunningStore
     from relance.store.dynamo import SyncStore
     from relance.store.followup import FollowUpStore
@@ -129,6 +134,21 @@ def nightly_service() -> NightlyService:
         FollowUpStore(table_name(), records.client),
         DunningStore(table_name(), records.client),
         dispatch if queue is not None else None,
+        suppressed=DeliverabilityStore(table_name(), records.client).suppressed,
+    )
+
+
+@cache
+def events_service() -> DeliverabilityService:
+    """SES events (B5): the tenant's scenarios and the dispatch queue as the nightly run's."""
+    from relance.services.deliverability import DeliverabilityService
+    from relance.store.deliverability import DeliverabilityStore
+
+    nightly = nightly_service()
+    return DeliverabilityService(
+        DeliverabilityStore(table_name(), nightly.records.client),
+        nightly.settings,
+        nightly.dispatch,
     )
 
 
@@ -187,4 +207,47 @@ def dunning_config_service() -> DunningConfigService:
         DunningConfigStore(table_name(), client),
         FollowUpStore(table_name(), client),
         profiles=profile_service(),
+    )
+
+
+@cache
+def template_service() -> TemplateService:
+    from relance.services.templates import TemplateService
+    from relance.store.templates import TemplateStore
+
+    return TemplateService(TemplateStore(table_name()))
+
+
+@cache
+def dispatch_service() -> DispatchService:
+    from relance.services.dispatch import DispatchService
+    from relance.store.dispatch import DispatchStore
+    from relance.store.documents import DocumentStore
+    from relance.store.dynamo import SyncStore
+    from relance.store.mail import Mailer
+    from relance.store.names import default_sender, documents_bucket_name, ses_configuration_set
+    from relance.store.templates import TemplateStore
+    from relance.store.users import UserStore
+
+    client = SyncStore(table_name()).client
+    return DispatchService(
+        DispatchStore(table_name(), client),
+        Mailer(ses_configuration_set()),
+        DocumentStore(documents_bucket_name()),
+        TemplateStore(table_name(), client),
+        UserStore(table_name(), client),
+        default_sender(),
+    )
+
+
+@cache
+def sent_reminder_service() -> SentReminderService:
+    from relance.services.exports import SentReminderService
+    from relance.store.dynamo import SyncStore
+    from relance.store.sent_log import SentLogStore
+
+    records = SyncStore(table_name())
+    return SentReminderService(
+        SentLogStore(table_name(), records.client),
+        lambda tenant: records.summaries(tenant, with_followup=False),
     )

@@ -23,7 +23,15 @@ AlertKind = Literal[
     "override_ignored",  # C17: it would go back a level or repeat a step that does not repeat
     "task_overdue",  # C13: a manual action still waiting for a collector after a few days
     "missing_rate",  # B1: no ECB or legal rate for a half-year a penalty spans
+    "email_bounced",  # B5/C13: SES reported a permanent bounce; the address is suppressed
+    "email_complaint",  # B5/C13: the recipient marked the reminder as spam; suppressed too
 ]
+# What the nightly evaluation raises, and so may clear when it no longer does. Other
+# alerts (the dispatch's, the SES events') belong to whoever raised them: a run leaves them.
+RUN_ALERT_KINDS: frozenset[str] = frozenset(
+    ("missing_email", "missing_phone", "missing_address", "no_reminder", "override_ignored",
+     "task_overdue", "missing_rate")
+)  # fmt: skip
 MISSING: dict[str, AlertKind] = {
     "email": "missing_email",
     "phone": "missing_phone",

@@ -12,7 +12,7 @@ matched contact. Called once per action, never per item.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Literal, NamedTuple
 
 from relance.domain.details import ManualContact
@@ -34,6 +34,12 @@ class Recipient(NamedTuple):
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
+
+
+def email_key(address: str) -> str:
+    """How an address is compared with the tenant's suppressed ones (B5): trimmed, lower
+    case (mail servers treat the local part case-insensitively in practice)."""
+    return address.strip().lower()
 
 
 def postal_address(customer: Customer) -> tuple[str, ...]:
@@ -89,13 +95,23 @@ def recipient(
     customer: Customer,
     contacts: Sequence[Contact] = (),
     manual: Sequence[ManualContact] = (),
+    suppressed: Collection[str] = (),
 ) -> Recipient | None:
     """Who gets a message on this channel, or None when the detail it needs is missing.
-    `address` is filled for letters only."""
+    `address` is filled for letters only. An email address in `suppressed` (email_key
+    form: it bounced or complained, B5) counts as missing: the next candidate is taken."""
     address = postal_address(customer) if channel == "letter" else ()
     if channel == "letter" and not address:
         return None
     for person, matched in _candidates(role, customer, contacts, manual):
-        if channel in ("letter", "other") or (person.email if channel == "email" else person.phone):
+        if channel in ("letter", "other"):
+            usable = True
+        elif channel == "email":
+            usable = bool(person.email) and (
+                not suppressed or email_key(person.email) not in suppressed
+            )
+        else:
+            usable = bool(person.phone)
+        if usable:
             return Recipient(*person[:3], address, person.source, matched)
     return None

@@ -16,7 +16,7 @@ notices, the notice's total below the customer minimum.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -32,31 +32,51 @@ ZERO = Decimal("0")
 Invoice = tuple[int, Decimal, int, date]  # entry, open amount, days late, aging date
 
 
-def evaluate(cases: Iterable[CustomerCase], book: ProfileBook, as_of: date) -> Outcome:
-    """Every customer's actions and alerts for `as_of`, each with its profile's scenario."""
+def evaluate(
+    cases: Iterable[CustomerCase],
+    book: ProfileBook,
+    as_of: date,
+    suppressed: Collection[str] = frozenset(),
+) -> Outcome:
+    """Every customer's actions and alerts for `as_of`, each with its profile's scenario.
+    `suppressed`: the tenant's email addresses that bounced or complained (B5, email_key
+    form): no email goes to them, another contact or the fallback channel is used."""
     out = Outcome()
     as_ord = as_of.toordinal()
     stamp = as_of.isoformat()
     for case in cases:
         outstanding = sum((i.amount for i in case.items), ZERO) if book.needs_outstanding else ZERO
         profile = book.profile_for(case.customer, outstanding, case.profile)
-        _evaluate(out, case, book.plans[profile], as_of, as_ord, stamp)
+        _evaluate(out, case, book.plans[profile], as_of, as_ord, stamp, suppressed)
     return out
 
 
-def evaluate_customer(case: CustomerCase, plan: Plan, as_of: date) -> Outcome:
+def evaluate_customer(
+    case: CustomerCase, plan: Plan, as_of: date, suppressed: Collection[str] = frozenset()
+) -> Outcome:
     out = Outcome()
-    _evaluate(out, case, plan, as_of, as_of.toordinal(), as_of.isoformat())
+    _evaluate(out, case, plan, as_of, as_of.toordinal(), as_of.isoformat(), suppressed)
     return out
 
 
 class _Run:
     """One customer's evaluation state: what it has decided, the alerts it raised."""
 
-    __slots__ = ("alerted", "as_of", "case", "out", "plan", "spent", "stamp", "waiting")
+    __slots__ = (
+        "alerted", "as_of", "case", "out", "plan", "spent", "stamp", "suppressed", "waiting"
+    )  # fmt: skip
 
-    def __init__(self, out: Outcome, case: CustomerCase, plan: Plan, as_of: date, stamp: str):
+    def __init__(
+        self,
+        out: Outcome,
+        case: CustomerCase,
+        plan: Plan,
+        as_of: date,
+        stamp: str,
+        suppressed: Collection[str] = frozenset(),
+    ):
         self.out, self.case, self.plan, self.as_of, self.stamp = out, case, plan, as_of, stamp
+        self.suppressed = suppressed
         self.alerted: set[str] = set()
         self.spent: dict[str, Override] = {}
         self.waiting: set[str] = set()
@@ -143,7 +163,7 @@ class _Run:
     def deliver(self, step: PlanStep) -> tuple[Channel, Recipient | None, bool, bool] | None:
         """(channel, recipient, manual, fallback used), or None: not deliverable."""
         case = self.case
-        reach = (step.role, case.customer, case.contacts, case.manual_contacts)
+        reach = (step.role, case.customer, case.contacts, case.manual_contacts, self.suppressed)
         person = recipient(step.channel, *reach)
         if person is not None:
             return step.channel, person, step.manual, False
@@ -164,12 +184,18 @@ def _oldest_first(line: ActionLine) -> tuple[int, int]:
 
 
 def _evaluate(
-    out: Outcome, case: CustomerCase, plan: Plan, as_of: date, as_ord: int, stamp: str
+    out: Outcome,
+    case: CustomerCase,
+    plan: Plan,
+    as_of: date,
+    as_ord: int,
+    stamp: str,
+    suppressed: Collection[str] = frozenset(),
 ) -> None:
     customer = case.customer
     items = case.items
     out.items += len(items)
-    run = _Run(out, case, plan, as_of, stamp)
+    run = _Run(out, case, plan, as_of, stamp, suppressed)
 
     silenced = customer.no_reminder
     held: set[int] = set()
