@@ -42,8 +42,11 @@ def world(store: Any, local_keys: Any, tmp_path_factory: pytest.TempPathFactory)
         yield served
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    """One Chromium for the browser tests, stopped when they are done: Playwright's sync
+    API keeps an event loop running in the main thread while it lives, and code under test
+    elsewhere (the dispatch's batch processor) runs its own with asyncio.run()."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

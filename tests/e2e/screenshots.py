@@ -1,10 +1,12 @@
-"""`make screenshots`: the dashboard, a customer card and my actions at desktop and phone
-sizes, on a world like `make demo`'s, into .local/screenshots/ (git-ignored). A few are
-copied by hand into docs/screenshots/ for the README."""
+"""`make screenshots`: the dashboard, a customer card, my actions and the scenario editor
+(with its dry run) at desktop and phone sizes, on a world like `make demo`'s, into
+.local/screenshots/ (git-ignored). A few are copied by hand into docs/screenshots/ for the
+README."""
 
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from datetime import timedelta
 from pathlib import Path
@@ -81,6 +83,15 @@ def main() -> None:
             page.goto(f"{world.url}/app/#/tasks")
             page.locator("li.task").first.wait_for()
             page.screenshot(path=OUT / f"tasks-{name}.png", full_page=True)
+            page.goto(f"{world.url}/app/#/settings/scenarios")
+            page.get_by_test_id("dry-run-total").wait_for()
+            if name == "desktop":  # notices 30 days ahead: the dry run shows what changes
+                notice = page.get_by_role("group", name=re.compile(r"^N1"))
+                notice.get_by_label("Jours avant l’échéance").fill("30")
+                page.get_by_role("button", name="Enregistrer le paramétrage").click()
+                page.get_by_test_id("dry-run").locator("tr[data-key=N1]").wait_for()
+                page.evaluate("window.scrollTo(0, 0)")  # the sticky header back on top
+            page.screenshot(path=OUT / f"scenarios-{name}.png", full_page=True)
             context.close()
         browser.close()
     for shot in sorted(OUT.glob("*.png")):

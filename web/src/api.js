@@ -57,6 +57,15 @@ export async function api(method, path, body, extraHeaders = {}) {
 
 export const get = (path) => api('GET', path)
 
+/** A file the API answers (an export), with the signed-in user's token: { blob, name }. */
+export async function getFile(path, accept) {
+  const answer = await fetch(config.api + path, { headers: { Accept: accept, Authorization: `Bearer ${token()}` } })
+  if (!answer.ok) throw new ApiError(answer.status, await parse(answer))
+  const disposition = answer.headers.get('Content-Disposition') || ''
+  const name = (disposition.match(/filename="?([^";]+)"?/) || [])[1] || 'export'
+  return { blob: await answer.blob(), name }
+}
+
 /** A creation that may be retried safely: the same key makes the same record once. */
 export const create = (path, body) => api('POST', path, body, { 'Idempotency-Key': crypto.randomUUID() })
 
@@ -70,7 +79,32 @@ export async function signInLocal(email) {
   sessionStorage.setItem(TOKEN_KEY, data.token)
 }
 
+/** Cognito's sign-in, the same form in AWS (config auth "cognito": region, clientId): the
+ * InitiateAuth call with USER_PASSWORD_AUTH over fetch, no SDK; the ID token carries the
+ * tenant and role claims the API reads. NOT TESTED here: the local server signs with its
+ * own key and moto's Cognito is not wired into the browser tests. */
+export async function signInCognito(email, password) {
+  const endpoint = config.cognitoEndpoint || `https://cognito-idp.${config.region}.amazonaws.com/`
+  const answer = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'AWSCognitoIdentityProviderService.InitiateAuth' },
+    body: JSON.stringify({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: config.clientId, AuthParameters: { USERNAME: email, PASSWORD: password } }),
+  })
+  const data = await parse(answer)
+  if (!answer.ok) {
+    const why = (data && (data.message || data.__type)) || `HTTP ${answer.status}`
+    throw new ApiError(answer.status, { error: { message: why, message_fr: why } })
+  }
+  if (!data.AuthenticationResult) {
+    // NEW_PASSWORD_REQUIRED and other challenges: done in Cognito's hosted pages for now.
+    const why = `Cognito asks for ${data.ChallengeName}`
+    throw new ApiError(409, { error: { message: why, message_fr: `Cognito demande : ${data.ChallengeName}` } })
+  }
+  sessionStorage.setItem(TOKEN_KEY, data.AuthenticationResult.IdToken)
+}
+
 export async function localLogins() {
+  if (config.auth !== 'local') return []
   const answer = await fetch(config.signIn)
   return answer.ok ? (await answer.json()).users : []
 }

@@ -7,10 +7,9 @@ const fr = {
   skip: 'Aller au contenu',
   loading: 'Chargement…',
   signIn: 'Connexion', signInTitle: 'Se connecter à Relance', email: 'E-mail',
-  signInButton: 'Se connecter', signOut: 'Se déconnecter',
+  signInButton: 'Se connecter', signOut: 'Se déconnecter', password: 'Mot de passe',
   localSignIn: 'Connexion locale de démonstration (remplace Cognito sur ce poste) : choisissez un utilisateur ou saisissez son e-mail.',
   demoUsers: 'Utilisateurs de démonstration',
-  nav: { dashboard: 'Tableau de bord', customers: 'Clients', tasks: 'Mes actions' },
   role: { admin: 'Administrateur', user: 'Recouvrement', viewer: 'Lecture seule' },
   language: 'Langue',
   readOnly: 'Lecture seule : vous consultez sans pouvoir modifier.',
@@ -33,7 +32,7 @@ const fr = {
   total: 'Encours', daysLate: 'Retard', days: '{n} j', flags: 'Indicateurs', profile: 'Profil',
   overdueOnly: 'Échu seulement', flaggedOnly: 'Sous surveillance', disputedOnly: 'En litige',
   brokenOnly: 'Promesse non tenue', resultCount: '{n} clients', previous: 'Précédent', next: 'Suivant',
-  page: 'Page {page} sur {pages}', noCustomer: 'Aucun client ne correspond.', sortBy: 'Trier par {col}',
+  page: 'Page {page} sur {pages}', exportCsv: 'Exporter (CSV pour Excel)', noCustomer: 'Aucun client ne correspond.', sortBy: 'Trier par {col}',
   flagWatch: 'Surveillé', flagDispute: 'Litige', flagPromise: 'Promesse', flagBroken: 'Promesse non tenue',
   // card
   back: 'Retour', contacts: 'Contacts', noContact: 'Aucun contact.', openItems: 'Factures ouvertes',
@@ -65,6 +64,12 @@ const fr = {
   callScriptText: 'Bonjour, {name}. Je vous appelle au sujet de {amount} échu depuis {days} jours. Pouvez-vous me dire quand le règlement sera effectué ?',
   outcomeDone: 'Fait', outcomeSkipped: 'Ignorer', outcomePromise: 'Promesse…', call: 'Appeler',
   openCard: 'Ouvrir la fiche', taskDone: 'Action terminée.',
+  tabCalls: 'Appels et tâches', tabLetters: 'Courriers à valider', tabMass: 'Actions groupées',
+  tasksCount: '{n} action(s) à faire', lettersCount: '{n} courrier(s) à valider', noLetter: 'Aucun courrier à valider.',
+  approveLetter: 'Valider : courrier posté', holdLetter: 'Ne pas envoyer', letterDone: 'Courrier traité.',
+  formalNotice: 'Mise en demeure', invoiceCount: '{n} facture(s)', noAddress: 'Adresse postale manquante : complétez la fiche.',
+  nav: { dashboard: 'Tableau de bord', customers: 'Clients', tasks: 'Mes actions', reminders: 'Relances envoyées', settings: 'Paramètres' },
+  preferences: 'Préférences',
   error: 'Erreur', retry: 'Réessayer', notFound: 'Page introuvable.', sessionExpired: 'Votre session a expiré : reconnectez-vous.',
   chartLabel: 'Balance âgée par tranche de retard',
 }
@@ -74,10 +79,9 @@ const en = {
   skip: 'Skip to content',
   loading: 'Loading…',
   signIn: 'Sign in', signInTitle: 'Sign in to Relance', email: 'E-mail',
-  signInButton: 'Sign in', signOut: 'Sign out',
+  signInButton: 'Sign in', signOut: 'Sign out', password: 'Password',
   localSignIn: 'Local demo sign-in (stands in for Cognito on this machine): pick a user or type an e-mail.',
   demoUsers: 'Demo users',
-  nav: { dashboard: 'Dashboard', customers: 'Customers', tasks: 'My actions' },
   role: { admin: 'Administrator', user: 'Collector', viewer: 'Read-only' },
   language: 'Language',
   readOnly: 'Read-only: you can look but not change.',
@@ -98,7 +102,7 @@ const en = {
   total: 'Outstanding', daysLate: 'Late', days: '{n} d', flags: 'Flags', profile: 'Profile',
   overdueOnly: 'Overdue only', flaggedOnly: 'Watched', disputedOnly: 'Disputed',
   brokenOnly: 'Broken promise', resultCount: '{n} customers', previous: 'Previous', next: 'Next',
-  page: 'Page {page} of {pages}', noCustomer: 'No customer matches.', sortBy: 'Sort by {col}',
+  page: 'Page {page} of {pages}', exportCsv: 'Export (CSV for Excel)', noCustomer: 'No customer matches.', sortBy: 'Sort by {col}',
   flagWatch: 'Watched', flagDispute: 'Dispute', flagPromise: 'Promise', flagBroken: 'Broken promise',
   back: 'Back', contacts: 'Contacts', noContact: 'No contact.', openItems: 'Open invoices',
   toChase: 'To chase', disputedItems: 'Disputed', invoice: 'Invoice', dueDate: 'Due date', amount: 'Amount',
@@ -128,11 +132,27 @@ const en = {
   callScriptText: 'Hello, {name}. I am calling about {amount}, overdue for {days} days. Could you tell me when it will be paid?',
   outcomeDone: 'Done', outcomeSkipped: 'Skip', outcomePromise: 'Promise…', call: 'Call',
   openCard: 'Open the card', taskDone: 'Action completed.',
+  tabCalls: 'Calls and tasks', tabLetters: 'Letters to approve', tabMass: 'Mass actions',
+  tasksCount: '{n} action(s) to do', lettersCount: '{n} letter(s) to approve', noLetter: 'No letter to approve.',
+  approveLetter: 'Approve: letter posted', holdLetter: 'Do not send', letterDone: 'Letter dealt with.',
+  formalNotice: 'Formal notice', invoiceCount: '{n} invoice(s)', noAddress: 'Postal address missing: complete the card.',
+  nav: { dashboard: 'Dashboard', customers: 'Customers', tasks: 'My actions', reminders: 'Reminders sent', settings: 'Settings' },
+  preferences: 'Preferences',
   error: 'Error', retry: 'Try again', notFound: 'Page not found.', sessionExpired: 'Your session has expired: sign in again.',
   chartLabel: 'Aged balance by days late',
 }
 
 const WORDS = { fr, en }
+
+/** More words, brought by a screen loaded on demand (settings, mass actions...). */
+export function addWords(more) {
+  for (const [language, words] of Object.entries(more)) {
+    for (const [key, value] of Object.entries(words)) {
+      const mine = WORDS[language][key]
+      WORDS[language][key] = mine && typeof mine === 'object' && typeof value === 'object' ? { ...mine, ...value } : value
+    }
+  }
+}
 // en-GB, as the API: French companies' papers read day/month/year.
 const LOCALES = { fr: 'fr-FR', en: 'en-GB' }
 

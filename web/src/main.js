@@ -1,13 +1,18 @@
 // Relance in the browser: hash routes, the signed-in shell, the sign-in screen.
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
-import { api, get, getConfig, loadConfig, localLogins, signInLocal, signOut, token, whenSignedOut } from './api.js'
+import { api, get, getConfig, loadConfig, localLogins, signInCognito, signInLocal, signOut, token, whenSignedOut } from './api.js'
 import { applySettings, errorText, settings, t } from './i18n.js'
-import { html, Notice } from './ui.js'
+import { html, lazy, Notice } from './ui.js'
 import { Dashboard } from './views/dashboard.js'
 import { Customers } from './views/customers.js'
 import { CustomerCard } from './views/card.js'
 import { Tasks } from './views/tasks.js'
+
+// Screens fewer people open, loaded on first use: the dashboard does not carry them.
+const Settings = lazy(() => import('./views/settings/index.js'), 'Settings')
+const Reminders = lazy(() => import('./views/reminders.js'), 'Reminders')
+const Preferences = lazy(() => import('./views/preferences.js'), 'Preferences')
 
 const RANK = { viewer: 0, user: 1, admin: 2 }
 
@@ -30,6 +35,8 @@ function useRoute() {
 
 function SignIn({ onSignedIn, message }) {
   const [email, setEmail] = useState('')
+  const [password, setPassword] = useState('')
+  const cognito = getConfig().auth === 'cognito'
   const [error, setError] = useState(message || '')
   const [busy, setBusy] = useState(false)
   const [logins, setLogins] = useState([])
@@ -39,7 +46,8 @@ function SignIn({ onSignedIn, message }) {
     setBusy(true)
     setError('')
     try {
-      await signInLocal(chosen || email)
+      if (cognito) await signInCognito(email, password)
+      else await signInLocal(chosen || email)
       onSignedIn()
     } catch (err) {
       setError(errorText(err))
@@ -53,11 +61,14 @@ function SignIn({ onSignedIn, message }) {
       <form class="card signin-card" onSubmit=${submit} aria-labelledby="signin-title">
         <div class="brand-big"><img src="icon.svg" alt="" width="40" height="40" /> Relance</div>
         <h1 id="signin-title">${t('signInTitle')}</h1>
-        <p class="muted">${t('localSignIn')}</p>
+        ${!cognito && html`<p class="muted">${t('localSignIn')}</p>`}
         ${error && html`<${Notice} kind="error">${error}<//>`}
         <label for="signin-email">${t('email')}</label>
         <input id="signin-email" type="email" autocomplete="username" required value=${email}
           onInput=${(e) => setEmail(e.target.value)} />
+        ${cognito && html`<label for="signin-password">${t('password')}</label>
+          <input id="signin-password" type="password" autocomplete="current-password" required value=${password}
+            onInput=${(e) => setPassword(e.target.value)} />`}
         <button class="primary" type="submit" disabled=${busy}>${t('signInButton')}</button>
         ${logins.length > 0 && html`
           <h2 class="small-title">${t('demoUsers')}</h2>
@@ -94,13 +105,19 @@ function LanguageSwitch({ onChanged }) {
 function Shell({ me, route, onChanged }) {
   const [section = 'dashboard'] = route.path
   const canEdit = RANK[me.role] >= RANK.user
-  const links = [['dashboard', '#/'], ['customers', '#/customers'], ['tasks', '#/tasks']]
+  const isAdmin = me.role === 'admin'
+  const links = [['dashboard', '#/'], ['customers', '#/customers'], ['tasks', '#/tasks'], ['reminders', '#/reminders']]
+  // Settings are the admins' (the API refuses the others' changes anyway).
+  if (isAdmin) links.push(['settings', '#/settings'])
   let view
   if (section === 'dashboard') view = html`<${Dashboard} me=${me} params=${route.params} />`
   else if (section === 'customers' && route.path.length === 3) {
     view = html`<${CustomerCard} me=${me} canEdit=${canEdit} company=${route.path[1]} number=${route.path[2]} />`
   } else if (section === 'customers') view = html`<${Customers} me=${me} params=${route.params} />`
-  else if (section === 'tasks') view = html`<${Tasks} me=${me} canEdit=${canEdit} />`
+  else if (section === 'tasks') view = html`<${Tasks} me=${me} canEdit=${canEdit} tab=${route.path[1] || 'calls'} />`
+  else if (section === 'reminders') view = html`<${Reminders} me=${me} params=${route.params} />`
+  else if (section === 'preferences') view = html`<${Preferences} onChanged=${onChanged} />`
+  else if (section === 'settings' && isAdmin) view = html`<${Settings} me=${me} tab=${route.path[1]} params=${route.params} />`
   else view = html`<p>${t('notFound')}</p>`
   return html`
     <a class="skip" href="#main" onClick=${(e) => { e.preventDefault(); document.getElementById('main')?.focus() }}>${t('skip')}</a>
@@ -112,6 +129,8 @@ function Shell({ me, route, onChanged }) {
       <div class="who">
         <span class="who-name" title=${me.email}>${me.display_name || me.email}<small>${t(`role.${me.role}`)}</small></span>
         <${LanguageSwitch} onChanged=${onChanged} />
+        <a class="button ghost icon" href="#/preferences" title=${t('preferences')} aria-label=${t('preferences')}
+          aria-current=${section === 'preferences' ? 'page' : undefined}><span aria-hidden="true">⚙</span></a>
         <button type="button" class="ghost" onClick=${() => signOut()}>${t('signOut')}</button>
       </div>
     </header>
@@ -151,10 +170,6 @@ function App() {
 }
 
 loadConfig().then(() => {
-  if (getConfig().auth !== 'local') {
-    // Cognito's hosted sign-in comes with the AWS hosting step; this build signs in locally.
-    console.warn('Relance: auth mode', getConfig().auth, 'is not wired in this build')
-  }
   const root = document.getElementById('app')
   root.textContent = '' // the static "loading" line
   render(html`<${App} />`, root)

@@ -67,3 +67,55 @@ export function Section({ title, id, actions, children, className = '' }) {
 export function useTitle(title) {
   useEffect(() => { document.title = `${title} · Relance` }, [title])
 }
+
+/** A view whose module loads on first use (the dashboard does not pay for settings). */
+export function lazy(load, name) {
+  let loaded = null
+  return function Lazy(props) {
+    const [View, setView] = useState(() => loaded)
+    const [error, setError] = useState(null)
+    useEffect(() => {
+      if (!loaded) load().then((module) => { loaded = module[name]; setView(() => loaded) }).catch(setError)
+    }, [])
+    if (error) return html`<${Failed} error=${error} />`
+    return View ? h(View, props) : html`<${Loading} />`
+  }
+}
+
+/** A labelled input with the API's reason for refusing it beside it (422 details):
+ * `render(attrs)` draws the input with its id, name and ARIA attributes. */
+export function Field({ label, name, problems = {}, hint, render }) {
+  const problem = problems[name]
+  const id = `field-${name.replace(/\W/g, '-')}`
+  const described = problem ? `${id}-problem` : hint ? `${id}-hint` : undefined
+  return html`<div class=${`field ${problem ? 'invalid' : ''}`}>
+    <label for=${id}>${label}</label>
+    ${render({ id, name, 'aria-invalid': problem ? 'true' : undefined, 'aria-describedby': described })}
+    ${hint && !problem && html`<small id=${`${id}-hint`} class="muted">${hint}</small>`}
+    ${problem && html`<small id=${`${id}-problem`} class="problem">${problem}</small>`}
+  </div>`
+}
+
+/** The 422 details of an API error, by field path ("siret" -> "a SIRET has 14 digits"). */
+export function problemsOf(err) {
+  const details = err && err.body && err.body.error && err.body.error.details
+  if (!Array.isArray(details)) return {}
+  return Object.fromEntries(details.map((d) => [d.where, d.problem.replace(/^Value error, /, '')]))
+}
+
+/** Sub-navigation between the screens of a section (settings, my actions). */
+export function Tabs({ label, tabs, current }) {
+  return html`<nav class="tabs" aria-label=${label}>
+    ${tabs.map(([name, href, text]) => html`<a href=${href} aria-current=${current === name ? 'page' : undefined}>${text}</a>`)}
+  </nav>`
+}
+
+/** Saves a file the API answered (the export): the token goes in a header, not in a link. */
+export function download(blob, name) {
+  const url = URL.createObjectURL(blob)
+  const link = Object.assign(document.createElement('a'), { href: url, download: name })
+  document.body.append(link)
+  link.click()
+  link.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 1000)
+}
