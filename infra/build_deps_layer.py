@@ -20,6 +20,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from relance_infra.bytecode import compile_layer
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 LAYER_DIR = REPO_ROOT / "build" / "layers" / "deps"
@@ -37,7 +39,7 @@ PYTHON_VERSION = "3.11"
 EXCLUDED = frozenset({"pyodbc"})
 
 # Bump to force a rebuild when the way the layer is built changes.
-_BUILDER_VERSION = "1"
+_BUILDER_VERSION = "2"  # 2: ships unchecked-hash bytecode
 
 
 def _name(requirement: str) -> str:
@@ -88,7 +90,7 @@ def build(force: bool = False) -> str:
         "pip",
         "install",
         "--disable-pip-version-check",
-        "--no-compile",  # Lambda compiles on import; .pyc for another platform is dead weight
+        "--no-compile",  # compiled below, for the runtime's paths (relance_infra/bytecode.py)
         "--platform",
         PLATFORM,
         "--implementation",
@@ -107,6 +109,8 @@ def build(force: bool = False) -> str:
         raise RuntimeError(f"pip could not build the deps layer (exit {result.returncode})")
     # Console scripts are useless in a layer and would hold this machine's interpreter path.
     shutil.rmtree(target / "bin", ignore_errors=True)
+    # Lambda's /opt is read-only: without bytecode every cold start compiles its imports.
+    compile_layer(target)
     STAMP.unlink(missing_ok=True)
     shutil.rmtree(LAYER_DIR, ignore_errors=True)
     scratch.rename(LAYER_DIR)

@@ -11,6 +11,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 LAYER_SOURCE = REPO_ROOT / "layers" / "relance"
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 DEPS_LAYER_DIR = REPO_ROOT / "build" / "layers" / "deps"
+RELANCE_LAYER_DIR = REPO_ROOT / "build" / "layers" / "relance"  # LAYER_SOURCE + bytecode, by hash
 
 # The table definition and env var names live in the relance package, so the table in AWS
 # and the local stand-in come from the same constants. Importable without installing it:

@@ -8,7 +8,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from relance_infra import DEPS_LAYER_DIR, FUNCTIONS_DIR, LAYER_SOURCE
+from relance_infra import DEPS_LAYER_DIR, FUNCTIONS_DIR, LAYER_SOURCE, RELANCE_LAYER_DIR
 from relance_infra.constructs.api import Api
 from relance_infra.constructs.auth import Auth
 from relance_infra.constructs.deliverability import Deliverability
@@ -27,6 +27,7 @@ class RelanceStack(cdk.Stack):
             self,
             "Layers",
             relance_source=LAYER_SOURCE,
+            relance_builds=RELANCE_LAYER_DIR,
             deps_dir=DEPS_LAYER_DIR,
             deps_hash=deps_hash,
         )

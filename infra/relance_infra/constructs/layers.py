@@ -8,12 +8,12 @@ import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from relance_infra.bytecode import compiled_copy
+
 # Graviton: cheaper per GB-second, and every dependency ships aarch64 wheels. The deps
 # layer is built for this (build_deps_layer.PLATFORM); keep the two in step.
 RUNTIME = lambda_.Runtime.PYTHON_3_11
 ARCHITECTURE = lambda_.Architecture.ARM_64
-
-_NO_BYTECODE = ["**/__pycache__", "**/*.pyc"]
 
 
 class Layers(Construct):
@@ -25,6 +25,7 @@ class Layers(Construct):
         construct_id: str,
         *,
         relance_source: Path,
+        relance_builds: Path,
         deps_dir: Path,
         deps_hash: str,
     ) -> None:
@@ -37,7 +38,8 @@ class Layers(Construct):
             self,
             "Relance",
             description="relance package: domain, store, sync, rendering",
-            code=lambda_.Code.from_asset(str(relance_source), exclude=_NO_BYTECODE),
+            # A copy of the sources with bytecode for the runtime (relance_infra/bytecode.py).
+            code=lambda_.Code.from_asset(str(compiled_copy(relance_source, relance_builds))),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
         )
