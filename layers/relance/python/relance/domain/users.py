@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -204,6 +204,9 @@ def last_admin() -> Refused:
     )
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def new_user_id(now: datetime, entropy: bytes) -> str:
     """A ULID: 48 bits of milliseconds then 80 random bits, in Crockford base32.
 
@@ -211,7 +214,10 @@ def new_user_id(now: datetime, entropy: bytes) -> str:
     """
     if len(entropy) != 10:
         raise ValueError("a ULID takes 10 bytes of entropy")
-    value = (int(now.timestamp() * 1000) << 80) | int.from_bytes(entropy, "big")
+    # Whole milliseconds counted exactly: timestamp() * 1000 in floating point can give
+    # two instants a millisecond apart the same count (or the earlier one a larger one).
+    millis = (now - _EPOCH) // timedelta(milliseconds=1)
+    value = (millis << 80) | int.from_bytes(entropy, "big")
     return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
 
 
