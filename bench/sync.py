@@ -109,7 +109,8 @@ def raw_items(store: SyncStore, files: dict[str, Path]) -> list[dict[str, Any]]:
     for company, path in files.items():
         conn = connect(f"DRIVER={{SQLite3}};Database={path}", Dialect.SQLITE)
         for entity in entity_names(settings):
-            items += store.record_items("raw", extract(conn, "sqlite", company, entity, settings))
+            records = extract(conn, "sqlite", company, entity, settings, as_of=AS_OF)
+            items += store.record_items("raw", records)
         conn.close()
     return items
 

@@ -40,6 +40,7 @@ ALL_ROUTERS = (
     "worklist",
     "templates",
     "reminders",
+    "personal_data",
 )
 # Which routers serve a path, by its leading segments ("*": any one segment); the longest
 # pattern that matches wins. tests/integration/test_api_cold_start.py checks every route.
@@ -75,6 +76,8 @@ ROUTERS: dict[str, tuple[str, ...]] = {
     "sync-requests": ("sync",),
     "sync-runs": ("sync",),
     "controls": ("sync",),
+    "access-log": ("personal_data",),
+    "personal-data": ("personal_data",),
     "openapi.json": ALL_ROUTERS,
 }
 _PATTERNS = sorted(

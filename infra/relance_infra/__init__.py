@@ -10,6 +10,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LAYER_SOURCE = REPO_ROOT / "layers" / "relance"
 FUNCTIONS_DIR = REPO_ROOT / "functions"
+WEB_DIR = REPO_ROOT / "web"  # the browser app, with web/vendor from `make web`
 DEPS_LAYER_DIR = REPO_ROOT / "build" / "layers" / "deps"
 RELANCE_LAYER_DIR = REPO_ROOT / "build" / "layers" / "relance"  # LAYER_SOURCE + bytecode, by hash
 

@@ -8,14 +8,22 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from relance_infra import DEPS_LAYER_DIR, FUNCTIONS_DIR, LAYER_SOURCE, RELANCE_LAYER_DIR
+from relance_infra import (
+    DEPS_LAYER_DIR,
+    FUNCTIONS_DIR,
+    LAYER_SOURCE,
+    RELANCE_LAYER_DIR,
+    WEB_DIR,
+)
 from relance_infra.constructs.api import Api
 from relance_infra.constructs.auth import Auth
 from relance_infra.constructs.deliverability import Deliverability
 from relance_infra.constructs.dispatch import Dispatch
 from relance_infra.constructs.layers import Layers
 from relance_infra.constructs.nightly import Nightly
+from relance_infra.constructs.retention import Retention
 from relance_infra.constructs.storage import Storage
+from relance_infra.constructs.web import WebHosting
 
 
 class RelanceStack(cdk.Stack):
@@ -59,6 +67,7 @@ class RelanceStack(cdk.Stack):
             dispatch_queue=self.nightly.dispatch_queue,
             access_logs=self.storage.access_logs,
         )
+        self.dispatch.grant_documents_to_api(self.api.api_function)
         # SES events (B5): bounces and complaints suppress, alert and fall back to letters.
         self.deliverability = Deliverability(
             self,
@@ -67,6 +76,26 @@ class RelanceStack(cdk.Stack):
             layers=self.layers,
             table=self.storage.table,
             dispatch_queue=self.nightly.dispatch_queue,
+        )
+        # Personal data (B7): the weekly retention run.
+        self.retention = Retention(
+            self,
+            "Retention",
+            functions_dir=FUNCTIONS_DIR,
+            layers=self.layers,
+            table=self.storage.table,
+        )
+        # The browser app (issue 6) and the API behind one CloudFront domain.
+        self.web = WebHosting(
+            self,
+            "Web",
+            web_dir=WEB_DIR,
+            rest_api=self.api.rest_api,
+            user_pool_client=self.auth.client,
+            access_logs=self.storage.access_logs,
+        )
+        cdk.CfnOutput(
+            self, "WebUrl", value=f"https://{self.web.distribution.distribution_domain_name}"
         )
         cdk.CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
         cdk.CfnOutput(self, "TableName", value=self.storage.table.table_name)

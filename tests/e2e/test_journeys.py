@@ -111,7 +111,8 @@ def test_a_viewer_sees_no_edit_control_and_the_api_refuses_anyway(
 
     page.get_by_role("navigation").get_by_role("link", name="Mes actions").click()
     expect(page.get_by_role("heading", name="Mes actions")).to_be_visible()
-    expect(main.get_by_role("button", name="Fait")).to_have_count(0)
+    for outcome in ("Fait", "Joint", "Pas de réponse"):
+        expect(main.get_by_role("button", name=outcome)).to_have_count(0)
 
     path = f"/customers/{customer['company']}/{customer['number']}/promises"
     status, answer = call(
@@ -134,7 +135,7 @@ def test_an_admin_completes_a_call_from_my_actions(page: Any, world: World, size
     expect(card).to_have_count(1)
     card.locator("summary", has_text="Script d’appel").click()
     expect(card).to_contain_text("Je vous appelle")
-    card.get_by_role("button", name="Fait").click()
+    card.get_by_role("button", name="Joint").click()  # a call: its outcome, reached
 
     expect(page.get_by_role("status").filter(has_text="Action terminée.")).to_be_visible()
     expect(card).to_have_count(0)

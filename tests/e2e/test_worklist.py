@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import threading
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from bench.web import World
@@ -47,7 +51,11 @@ def _tab(page: Any, name: str) -> None:
     page.get_by_role("navigation", name="Mes actions").get_by_role("link", name=name).click()
 
 
-def test_an_admin_approves_a_letter(page: Any, world: World, size: str) -> None:
+def test_an_admin_approves_a_letter(page: Any, world: World, size: str, aws: Any) -> None:
+    from local import standins
+    from relance.store.names import documents_bucket_name
+
+    standins.ensure_resources(aws, os.environ["RELANCE_TABLE"], [documents_bucket_name()])
     task = _letter_task(world, size)
     sign_in(page, world, "admin")
     _tab(page, "Courriers à valider")
@@ -57,6 +65,16 @@ def test_an_admin_approves_a_letter(page: Any, world: World, size: str) -> None:
     expect(letter).to_contain_text("Mise en demeure")
     expect(letter.locator("address")).to_contain_text(task["recipient"]["address"][-2])
     expect(page.locator("li.task").filter(has_text="Script d’appel")).to_have_count(0)
+    # Read it first: the letter as it will be posted, opened from a signed S3 link.
+    signed = page.context.expect_event("request", lambda r: "X-Amz-Signature=" in r.url)
+    with page.expect_popup() as popup, signed:
+        letter.get_by_role("button", name="Voir le courrier").click()
+    popup.value.close()
+    path = f"/customers/{task['company']}/{task['customer']}/actions/{task['as_of']}_{task['step']}"
+    status, link = call(world, "cfo", "GET", f"{path}/document")
+    assert status == 200 and link["content_type"] == "application/pdf"
+    with urllib.request.urlopen(link["url"]) as answer:
+        assert answer.read(4) == b"%PDF"
     letter.get_by_role("button", name="Valider : courrier posté").click()
 
     expect(page.get_by_role("status").filter(has_text="Courrier traité.")).to_be_visible()
@@ -168,5 +186,57 @@ def test_the_customer_list_exports_every_page_of_its_filter(
         csv.reader(io.StringIO(got.value.path().read_text(encoding="utf-8-sig")), delimiter=";")
     )
     assert rows[0][:3] == ["Société", "Code", "Nom"]
-    assert len(rows) - 1 == first["total_count"]
+    # Written by the API (GET /customers?format=csv): every row, then the total.
+    assert len(rows) - 2 == first["total_count"]
+    assert rows[-1][0] == f"Total ({first['total_count']} clients)"
     assert all("," in r[4] or r[4].isdigit() for r in rows[1:]), "French decimals"
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Exporter en Excel").click()
+    assert got.value.suggested_filename.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(got.value.path().read_bytes())).active
+    assert sheet is not None and sheet.max_row - 2 == first["total_count"]
+    assert isinstance(sheet.cell(row=2, column=5).value, (int, float)), "a real number"
+
+
+def _sent_email(world: World, aws: Any) -> tuple[dict[str, Any], str]:
+    """An individual reminder by email issued now and sent by the real dispatch (the world
+    has no dispatcher): its row and the id of its action."""
+    from local import standins
+    from local.nightly import run_dispatch
+    from relance.store.names import default_sender, documents_bucket_name
+
+    standins.ensure_resources(aws, os.environ["RELANCE_TABLE"], [documents_bucket_name()])
+    standins.ensure_sending(aws, [default_sender()])
+    for row in _overdue(world):
+        if not row.get("email"):
+            continue
+        path = f"/customers/{row['company']}/{row['number']}/reminders"
+        for step in ("R2", "R3", "R4"):
+            status, answer = call(world, "admin", "POST", path, {"step": step})
+            if status == 201 and sum(c["queued"] for c in answer["companies"]):
+                # In a thread: the dispatch runs its own event loop, Playwright holds this one.
+                worker = threading.Thread(target=run_dispatch)
+                worker.start()
+                worker.join(60)
+                return row, f"{answer['as_of']}_{step}"
+    raise AssertionError("no customer could get an email reminder now")
+
+
+@pytest.mark.parametrize("size", ["phone"])
+def test_the_card_opens_a_reminders_stored_document(
+    page: Any, world: World, size: str, aws: Any
+) -> None:
+    row, action_id = _sent_email(world, aws)
+    sign_in(page, world, "admin")
+    page.goto(f"{world.url}/app/#/customers/{row['company']}/{row['number']}")
+    reminders = page.locator("section", has=page.locator("#reminders-title"))
+    # A new tab goes straight to S3 with a signed link (no token); an .eml is downloaded.
+    signed = page.context.expect_event("request", lambda r: "X-Amz-Signature=" in r.url)
+    with page.expect_popup(), signed as request:
+        reminders.get_by_role("button", name="Voir l’e-mail envoyé").first.click()
+    assert row["number"] in request.value.url
+    path = f"/customers/{row['company']}/{row['number']}/actions/{action_id}/document"
+    status, link = call(world, "cfo", "GET", path)  # a viewer reads it too
+    assert status == 200 and link["content_type"] == "message/rfc822"
+    with urllib.request.urlopen(link["url"]) as answer:
+        assert b"Subject:" in answer.read()

@@ -106,6 +106,12 @@ EXPECTED_ROUTES = {
         "COGNITO_USER_POOLS",
         "ApiFunction",
     ),
+    (
+        "GET",
+        "/customers/{company}/{number}/actions/{action_id}/document",
+        "COGNITO_USER_POOLS",
+        "ApiFunction",
+    ),
     ("GET", "/alerts", "COGNITO_USER_POOLS", "ApiFunction"),
     ("GET", "/dunning/runs", "COGNITO_USER_POOLS", "ApiFunction"),
     ("POST", "/dunning/preview", "COGNITO_USER_POOLS", "ApiFunction"),
@@ -128,6 +134,10 @@ EXPECTED_ROUTES = {
     ("PUT", "/settings/email-sender", "COGNITO_USER_POOLS", "ApiFunction"),
     ("GET", "/reminders", "COGNITO_USER_POOLS", "ApiFunction"),
     ("GET", "/reminders/export", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/access-log", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/personal-data", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/personal-data/erasures", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("POST", "/personal-data/erasures", "COGNITO_USER_POOLS", "ApiFunction"),
 }
 
 
@@ -386,7 +396,13 @@ def test_only_the_ingest_function_can_write_raw_batches(synth: Synth) -> None:
     for statement in put:  # objects of the raw bucket, nothing else
         assert statement["Resource"] == {"Fn::Join": ["", [bucket_arn, "/*"]]}
     assert {"s3:GetObject*", "s3:PutObject"} <= _actions(ingest, "s3:")
-    assert _actions(api, "s3:") == set()
+    # The API reads documents (to sign links) and stores letters to approve; raw batches,
+    # never.
+    assert _actions(api, "s3:") == {"s3:GetObject", "s3:PutObject"}
+    documents_arn = {"Fn::GetAtt": [synth.logical_id(synth.stack.dispatch.documents), "Arn"]}
+    for statement in api:
+        if _actions([statement], "s3:"):
+            assert statement["Resource"] == {"Fn::Join": ["", [documents_arn, "/*"]]}
     for statements in (ingest, api):
         assert {"dynamodb:PutItem", "dynamodb:Query"} <= _actions(statements, "dynamodb:")
         # Nothing but X-Ray on "*"; no action wildcard like "s3:*" or "dynamodb:*".
@@ -592,8 +608,9 @@ def test_nightly_functions_env_names_the_table_and_queues(synth: Synth) -> None:
 def test_queues_have_dead_letter_queues_and_are_encrypted_and_ssl_only(synth: Synth) -> None:
     nightly = synth.stack.nightly
     queues = synth.of_type("AWS::SQS::Queue")
-    # nightly, dispatch, their DLQs, the plan's failures, the SES events' dead letters
-    assert len(queues) == 6
+    # nightly, dispatch, their DLQs, the plan's failures, the SES events' and the
+    # retention run's dead letters
+    assert len(queues) == 7
     for queue_id, queue in queues.items():
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
         assert _queue_ssl_only(synth, queue_id)
@@ -627,7 +644,8 @@ def test_queues_have_dead_letter_queues_and_are_encrypted_and_ssl_only(synth: Sy
             (dimension,) = props["Dimensions"]
             watched.add(dimension["Value"]["Fn::GetAtt"][0])
     dlqs = (nightly.nightly_dlq, nightly.dispatch_dlq, nightly.plan_failures,
-            synth.stack.deliverability.dead_letters)  # fmt: skip
+            synth.stack.deliverability.dead_letters,
+            synth.stack.retention.dead_letters)  # fmt: skip
     assert watched == {synth.logical_id(q) for q in dlqs}
 
 
@@ -902,3 +920,59 @@ def test_dispatch_function_gets_least_privilege(synth: Synth) -> None:
     for function in _all_functions(synth):
         if function is not dispatch.function:
             assert _actions(synth.policy_statements(function), "ses:") == set()
+
+
+def test_the_retention_run_is_a_weekly_schedule_with_its_own_table_rights(synth: Synth) -> None:
+    retention = synth.stack.retention
+    rule = synth.props(retention.rule)
+    assert rule["ScheduleExpression"] == "cron(30 2 ? * SUN *)"
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [synth.logical_id(retention.function), "Arn"]}
+    assert target["DeadLetterConfig"] == {"Arn": _arn(synth, retention.dead_letters)}
+    statements = synth.policy_statements(retention.function)
+    # No S3, no email: it only scrubs the table (and lists tenants with a projected Scan).
+    assert _actions(statements, "s3:") == _actions(statements, "ses:") == set()
+    assert "dynamodb:DeleteTable" not in _actions(statements, "dynamodb:")
+    assert {"dynamodb:Scan", "dynamodb:UpdateItem"} <= _actions(statements, "dynamodb:")
+
+
+def test_the_web_app_is_served_from_a_private_bucket_through_cloudfront_with_oac(
+    synth: Synth,
+) -> None:
+    web = synth.stack.web
+    bucket = synth.props(web.bucket)
+    assert bucket["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"] is True
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert "BucketEncryption" in bucket and "LoggingConfiguration" in bucket
+    config = synth.props(web.distribution)["DistributionConfig"]
+    assert config["DefaultRootObject"] == "index.html"
+    (site, api) = sorted(config["Origins"], key=lambda o: "S3OriginConfig" not in o)
+    # OAC, not a legacy origin access identity; only CloudFront may read the bucket.
+    assert site["OriginAccessControlId"] and site["S3OriginConfig"]["OriginAccessIdentity"] == ""
+    policy = json.dumps(synth.of_type("AWS::S3::BucketPolicy"))
+    assert "cloudfront.amazonaws.com" in policy and "AWS:SourceArn" in policy
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    # The API on the same domain: no CORS; nothing of it cached.
+    (behavior,) = config["CacheBehaviors"]
+    assert behavior["PathPattern"] == "/v1/*" and behavior["ViewerProtocolPolicy"] == "https-only"
+    assert "execute-api" in json.dumps(api["DomainName"])
+    assert api["CustomOriginConfig"]["OriginSSLProtocols"] == ["TLSv1.2"]
+    assert config["Logging"]["Prefix"] == "cdn/"
+
+    headers = synth.props(web.headers)["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    assert headers["FrameOptions"]["FrameOption"] == "DENY"
+    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31_536_000
+    csp = json.dumps(headers["ContentSecurityPolicy"]["ContentSecurityPolicy"])
+    assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    # The page's only inline script, its import map, is allowed by its hash.
+    from relance_infra import WEB_DIR
+    from relance_infra.constructs.web import inline_script_hashes
+
+    (import_map,) = inline_script_hashes((WEB_DIR / "index.html").read_text())
+    assert import_map in csp
+
+    (deployment,) = synth.of_type("Custom::CDKBucketDeployment").values()
+    sources = deployment["Properties"]["SourceObjectKeys"]
+    assert len(sources) == 2  # web/ (vendor files included) and config.json
+    assert "DistributionPaths" in deployment["Properties"]

@@ -82,6 +82,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, dict[str, Any] | None]] = {
     ("PUT", f"{CUSTOMER}/profile"): (403, 403, 404, {"profile": "standard", "version": 0}),
     ("GET", "/tasks"): (200, 200, 200, None),
     ("POST", f"{CUSTOMER}/actions/{{action_id}}/complete"): (403, 403, 404, {"outcome": "done"}),
+    # No document stored for that action: 404 for whoever may read the card.
+    ("GET", f"{CUSTOMER}/actions/{{action_id}}/document"): (404, 403, 404, None),
     ("GET", "/alerts"): (200, 200, 200, None),
     ("GET", "/dunning/runs"): (200, 200, 200, None),
     ("POST", "/dunning/preview"): (200, 200, 200, {}),
@@ -102,7 +104,13 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, dict[str, Any] | None]] = {
         "version": 0}),
     ("GET", "/reminders"): (200, 200, 200, None),
     ("GET", "/reminders/export"): (200, 200, 200, None),
+    ("GET", "/access-log"): (403, 403, 200, None),
+    ("GET", "/personal-data"): (403, 403, 404, None),
+    ("GET", "/personal-data/erasures"): (403, 403, 200, None),
+    ("POST", "/personal-data/erasures"): (403, 403, 404, {"email": "chef@ours.fr"}),
 }  # fmt: skip
+# Query strings a route needs (the matrix's keys are the OpenAPI document's paths).
+QUERIES = {("GET", "/personal-data"): "?email=chef@ours.fr"}
 
 
 def openapi_routes() -> set[tuple[str, str]]:
@@ -192,7 +200,7 @@ def test_every_route_refuses_lower_roles_keeps_collectors_to_their_portfolio_and
         foreign_status,
         body,
     ) in MATRIX.items():
-        path = template
+        path = template + QUERIES.get((method, template), "")
         for placeholder, value in ids.items():
             path = path.replace(placeholder, value)
         as_viewer = call(api_url, local_keys, ours, "viewer", method, path, body)

@@ -93,7 +93,7 @@ def sage_truth(source: dict[str, Path]) -> dict[tuple[str, str], list[Any]]:
     for company, path in source.items():
         conn = connect(f"DRIVER={{SQLite3}};Database={path}", Dialect.SQLITE)
         for entity in entity_names(settings):
-            records = extract(conn, Dialect.SQLITE, company, entity, settings)
+            records = extract(conn, Dialect.SQLITE, company, entity, settings, as_of=AS_OF)
             truth[(company, entity)] = sorted(records, key=lambda r: r.key())
         conn.close()
     return truth

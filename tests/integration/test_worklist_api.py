@@ -429,3 +429,53 @@ def test_an_individual_reminder_goes_now_once_and_never_past_a_dispute(
     assert status == 409 and answer["error"]["code"] == "nothing_to_send"
     assert api.reminders("C2") == [] and api.card("C2")["dunning"]["overrides"] == []
     assert mine(drain_dispatch(), seeder.tenant) == []
+
+
+# -- 5b. mass runs by scenario step (C5) --------------------------------------------------
+
+
+def planned(answer: dict[str, Any]) -> set[tuple[str, str]]:
+    return {
+        (row["customer"], action["step"])
+        for company in answer["companies"]
+        for row in company.get("preview", [])
+        for action in row["actions"]
+    }
+
+
+def test_a_step_narrows_the_preview_and_the_run_to_the_customers_due_at_it(
+    api: Api, seeder: Seeder
+) -> None:
+    today = paris_today()
+    three_customers(seeder, today)  # C1 R1 email, C2 N1 email, C3 R1 task
+    drain_dispatch()
+
+    notice = api.ok("viewer", "POST", "/dunning/preview", {"step": "N1"})
+    assert planned(notice) == {("C2", "N1")} and notice["actions"] == 1
+    assert D(notice["amount"]) == D(200)
+    first = api.ok("viewer", "POST", "/dunning/preview", {"step": "R1"})
+    assert planned(first) == {("C1", "R1"), ("C3", "R1")} and first["actions"] == 2
+    nobody = api.ok("viewer", "POST", "/dunning/preview", {"step": "R4"})
+    assert nobody["actions"] == 0 and planned(nobody) == set()
+
+    status, answer = api("admin", "POST", "/dunning/preview", {"step": "R9"})
+    assert status == 422 and "step" in str(answer)
+
+    # A step nobody is due at: nothing sent, no run recorded.
+    none = api.ok("admin", "POST", "/dunning/runs", {"step": "R4"})
+    assert (none["actions"], none["companies"]) == (0, [])
+    assert api.items("/dunning/runs") == []
+
+    # A collector whose portfolio holds C3 only: its R1 run reminds C3, not C1.
+    sophie = api.collector(
+        "sophie", {"rules": [], "customers": [{"company": "BIJOU", "number": "C3"}]}
+    )
+    hers = api.ok("user", "POST", "/dunning/runs", {"step": "R1"}, user_id=sophie)
+    assert hers["actions"] == 1 and [len(api.reminders(n)) for n in ("C1", "C3")] == [0, 1]
+
+    run = api.ok("admin", "POST", "/dunning/runs", {"step": "R1"})
+    assert run["actions"] == 1 and run["companies"][0]["by_step"] == {"R1": 1}
+    assert [api.reminders(n)[0][1] for n in ("C1", "C3")] == ["R1", "R1"]
+    assert api.reminders("C2") == []  # its N1 was not asked for
+    assert mine(drain_dispatch(), seeder.tenant) == [("C1", "R1")]
+    assert api.ok("viewer", "POST", "/dunning/preview", {"step": "R1"})["actions"] == 0

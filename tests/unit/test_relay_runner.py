@@ -180,7 +180,8 @@ def test_a_full_run_sends_every_entity_then_finishes(api, company_db, tmp_path) 
     assert start["run_id"] == summary.run_id and start["mode"] == "full"
     entities_in_order = list(dict.fromkeys(bid.split(".")[2] for bid in standin.posts))
     assert entities_in_order == [
-        "rep", "payment_method", "currency", "journal", "customer", "contact", "ledger_line"
+        "rep", "payment_method", "currency", "journal", "customer", "contact", "ledger_line",
+        "settled_line",
     ]  # fmt: skip
     # Per entity: records first, then keys.
     for entity in entities_in_order:
@@ -194,7 +195,7 @@ def test_a_full_run_sends_every_entity_then_finishes(api, company_db, tmp_path) 
     (result,) = finish["companies"]
     assert result["records_sent"]["ledger_line"] == len(lines)
     assert result["key_batches"]["ledger_line"] >= 1
-    assert set(result["watermarks"]) <= {"customer", "contact", "ledger_line"}
+    assert set(result["watermarks"]) <= {"customer", "contact", "ledger_line", "settled_line"}
     assert result["sage_aged_balance"]["as_of"] == AS_OF.isoformat()
     assert summary.controls == {"BIJOU": True}
     assert StateStore(config.state_dir).load() is None  # a finished run leaves no state

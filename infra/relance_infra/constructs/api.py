@@ -96,6 +96,7 @@ USER_ROUTES = (
     Route("PUT", "/customers/{company}/{number}/profile"),
     Route("GET", "/tasks"),
     Route("POST", "/customers/{company}/{number}/actions/{action_id}/complete"),
+    Route("GET", "/customers/{company}/{number}/actions/{action_id}/document"),
     Route("GET", "/alerts"),
     Route("GET", "/dunning/runs"),
     Route("POST", "/dunning/preview"),
@@ -113,6 +114,10 @@ USER_ROUTES = (
     Route("PUT", "/settings/email-sender"),
     Route("GET", "/reminders"),
     Route("GET", "/reminders/export"),
+    Route("GET", "/access-log"),
+    Route("GET", "/personal-data"),
+    Route("GET", "/personal-data/erasures"),
+    Route("POST", "/personal-data/erasures"),
 )
 
 

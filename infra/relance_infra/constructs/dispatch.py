@@ -14,6 +14,7 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ses as ses
@@ -152,6 +153,24 @@ class Dispatch(Construct):
             )
         )
         self._grant(table)
+
+    def grant_documents_to_api(self, function: lambda_.Function) -> None:
+        """The API signs links to documents (GET .../actions/{action_id}/document) with the
+        function's role, and stores a letter to approve when it is first opened: it reads
+        and writes the bucket's objects, nothing else of it."""
+        function.add_environment(names.DOCUMENTS_BUCKET_ENV, self.documents.bucket_name)
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject", "s3:PutObject"],
+                resources=[self.documents.arn_for_objects("*")],
+            )
+        )
+        acknowledge(
+            default_policy(function),
+            f"AwsSolutions-IAM5[Resource::{arn_token(self.documents)}/*]",
+            "Objects of the documents bucket only: a link is signed, or a letter to approve "
+            "stored, under a key built from the caller's tenant and its own action record.",
+        )
 
     def _grant(self, table: dynamodb.ITable) -> None:
         stack = cdk.Stack.of(self)

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks'
 import { api, create, get } from '../api.js'
 import { day, errorText, money, moment, settings, t } from '../i18n.js'
 import { Failed, Flags, html, lateClass, Loading, Notice, Section, useLoad, useTitle } from '../ui.js'
+import { DocumentLink } from './document.js'
 
 const BUCKETS = ['not_due', 'd1_30', 'd31_60', 'd61_90', 'over_90']
 const STEPS = ['R1', 'R2', 'R3', 'R4', 'R5']
@@ -184,6 +185,7 @@ function Reminders({ card }) {
     <span class="pill">${r.step}</span> ${t(`channels.${r.channel}`) || r.channel} · ${money(r.amount)}
     <span class=${`status ${r.status}`}>${t(`statuses.${r.status}`) || r.status}</span>
     <span class="sub">${day(r.as_of)}</span>
+    ${r.document_key && html` <${DocumentLink} company=${card.company} customer=${card.number} actionId=${r.action_id} channel=${r.channel} />`}
   </li>`)}</ul>`
 }
 

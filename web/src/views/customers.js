@@ -1,7 +1,7 @@
 // Customers (V1): searchable, sortable, paged, filtered list; the query lives in the URL.
 import { useEffect, useState } from 'preact/hooks'
-import { get, query } from '../api.js'
-import { money, number, settings, t } from '../i18n.js'
+import { get, getFile, query } from '../api.js'
+import { addWords, money, number, t } from '../i18n.js'
 import { download, Failed, Flags, html, lateClass, Loading, useLoad, useTitle } from '../ui.js'
 
 const LIMIT = 50
@@ -77,40 +77,33 @@ function FilterBar({ me, params }) {
   </form>`
 }
 
-const EXPORT_PAGE = 200
-const EXPORT_COLUMNS = [['company', 'company'], ['number', 'number'], ['name', 'name'], ['city', 'city'], ['total', 'total'],
-  ['overdue', 'overdue'], ['days_late', 'daysLate'], ['profile', 'profile'], ['open_disputes', 'flagDispute'], ['flagged', 'flagWatch']]
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 
-/** The list as the filters stand, every page of it, as CSV for Excel: GET /customers has
- * no export of its own, so the browser writes it (semicolons and decimal commas in French,
- * a byte-order mark so that Excel reads UTF-8; amounts keep every decimal the API gave). */
-async function exportCsv(params) {
-  const rows = []
-  for (let offset = 0; ; offset += EXPORT_PAGE) {
-    const page = await get(`/customers${query({ ...params, limit: EXPORT_PAGE, offset })}`)
-    rows.push(...page.customers)
-    if (!page.customers.length || rows.length >= page.total_count) break
-  }
-  const french = settings.language === 'fr'
-  const sep = french ? ';' : ','
-  const cell = (value, key) => {
-    let text = value == null ? '' : String(value)
-    if (french && ['total', 'overdue'].includes(key)) text = text.replace('.', ',')
-    return /[";,\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
-  }
-  const lines = [EXPORT_COLUMNS.map(([, label]) => cell(t(label))).join(sep),
-    ...rows.map((r) => EXPORT_COLUMNS.map(([key]) => cell(r[key], key)).join(sep))]
-  download(new Blob([`\ufeff${lines.join('\r\n')}\r\n`], { type: 'text/csv;charset=utf-8' }), `${french ? 'clients' : 'customers'}.csv`)
-  return rows.length
-}
+addWords({
+  fr: { exportXlsx: 'Exporter en Excel', exported: 'Fichier {name} téléchargé.' },
+  en: { exportXlsx: 'Export to Excel', exported: 'File {name} downloaded.' },
+})
 
-function ExportButton({ params }) {
-  const [state, setState] = useState({ busy: false, error: null })
-  const run = async () => {
-    setState({ busy: true, error: null })
-    try { await exportCsv(params); setState({ busy: false, error: null }) } catch (error) { setState({ busy: false, error }) }
+/** The list as the filters and sort stand, every row of it (not the page): the API writes
+ * the file (GET /customers?format=csv|xlsx), CSV for Excel in the user's language or a
+ * real workbook, each with a total row. */
+function ExportButtons({ params }) {
+  const [state, setState] = useState({ busy: false, error: null, done: '' })
+  const run = async (format) => {
+    setState({ busy: true, error: null, done: '' })
+    const { offset, limit, ...filters } = params // the export is the whole list
+    try {
+      const file = await getFile(`/customers${query({ ...filters, format })}`, format === 'xlsx' ? XLSX : 'text/csv')
+      download(file.blob, file.name)
+      setState({ busy: false, error: null, done: t('exported', { name: file.name }) })
+    } catch (error) {
+      setState({ busy: false, error, done: '' })
+    }
   }
-  return html`<span><button type="button" disabled=${state.busy} onClick=${run}>${t('exportCsv')}</button>
+  return html`<span class="action-row">
+    <button type="button" disabled=${state.busy} onClick=${() => run('csv')}>${t('exportCsv')}</button>
+    <button type="button" disabled=${state.busy} onClick=${() => run('xlsx')}>${t('exportXlsx')}</button>
+    ${state.done && html`<span class="visually-hidden" role="status">${state.done}</span>`}
     ${state.error && html`<${Failed} error=${state.error} />`}</span>`
 }
 
@@ -124,7 +117,7 @@ export function Customers({ me, params }) {
   return html`<div class="page">
     <div class="page-head"><h1>${t('customers')}</h1>
       ${data && html`<span class="muted" role="status">${t('resultCount', { n: number(data.total_count) })}</span>`}
-      <${ExportButton} params=${params} /></div>
+      <${ExportButtons} params=${params} /></div>
     <${FilterBar} me=${me} params=${params} />
     ${page.error && html`<${Failed} error=${page.error} retry=${page.reload} />`}
     ${!data && !page.error && html`<${Loading} />`}

@@ -31,28 +31,22 @@ addWords({
   },
 })
 
-/** The API's criteria from the form: empty fields are left out. */
+/** The API's criteria from the form: empty fields are left out. The step is a criterion
+ * of the API: the run covers exactly the customers the preview showed, unless things moved. */
 function criteriaOf(form) {
   const body = {}
+  if (form.step) body.step = form.step
   if (form.company) body.company = form.company
   if (form.min_days_late !== '') body.min_days_late = Number(form.min_days_late)
   if (form.min_total !== '') body.min_total = form.min_total.replace(',', '.')
   return body
 }
 
-/** A run per company for exactly the customers previewed (the selection by step). */
-async function runFor(result, criteria) {
-  const byCompany = {}
-  for (const c of result.customers) (byCompany[c.company] = byCompany[c.company] || []).push(c.customer)
-  const answers = []
-  for (const [company, customers] of Object.entries(byCompany)) {
-    answers.push(await api('POST', '/dunning/runs', { ...criteria, company, customers }))
-  }
-  const total = (pick) => answers.reduce((sum, a) => sum + a.companies.reduce((s, c) => s + pick(c), 0), 0)
-  return {
-    actions: answers.reduce((s, a) => s + a.actions, 0), amount: answers.reduce((s, a) => s + Number(a.amount), 0),
-    queued: total((c) => c.queued), manual: total((c) => c.manual),
-  }
+/** One run for the whole selection, folded like the preview. */
+async function runFor(criteria) {
+  const answer = await api('POST', '/dunning/runs', criteria)
+  const total = (pick) => answer.companies.reduce((s, c) => s + pick(c), 0)
+  return { actions: answer.actions, amount: Number(answer.amount), queued: total((c) => c.queued), manual: total((c) => c.manual) }
 }
 
 export function MassActions({ canEdit }) {
@@ -65,7 +59,7 @@ export function MassActions({ canEdit }) {
     setState({ result: null, error: null, busy: true, confirming: false, done: null })
     try {
       const answer = await api('POST', '/dunning/preview', criteriaOf(form))
-      setState({ result: summarize(answer, form.step), error: null, busy: false, confirming: false, done: null })
+      setState({ result: summarize(answer), error: null, busy: false, confirming: false, done: null })
     } catch (error) {
       setState({ result: null, error, busy: false, confirming: false, done: null })
     }
@@ -73,7 +67,7 @@ export function MassActions({ canEdit }) {
   const run = async () => {
     setState((s) => ({ ...s, busy: true }))
     try {
-      const done = await runFor(state.result, criteriaOf(form))
+      const done = await runFor(criteriaOf(form))
       setState({ result: null, error: null, busy: false, confirming: false, done })
     } catch (error) {
       setState((s) => ({ ...s, error, busy: false, confirming: false }))

@@ -2,8 +2,9 @@
 // the letters waiting for a person's approval before they are posted; mass actions.
 import { useState } from 'preact/hooks'
 import { api, get } from '../api.js'
-import { day, errorText, money, t } from '../i18n.js'
+import { day, errorText, money, settings, t } from '../i18n.js'
 import { Failed, html, lateClass, lazy, Loading, Notice, Tabs, useLoad, useTitle } from '../ui.js'
+import { DocumentLink } from './document.js'
 
 const MassActions = lazy(() => import('./mass.js'), 'MassActions')
 
@@ -18,22 +19,73 @@ function script(task) {
   })
 }
 
+const completePath = (task) =>
+  `/customers/${encodeURIComponent(task.company)}/${encodeURIComponent(task.customer)}/actions/${actionId(task)}/complete`
+
+/** The numbers to dial: the API's list (card, hand-entered and Sage contacts), else the recipient's. */
+function phonesOf(task) {
+  if (task.phones && task.phones.length) return task.phones
+  const phone = task.recipient && task.recipient.phone
+  return phone ? [{ name: task.recipient.name || '', role: '', number: phone }] : []
+}
+
+/** The promise or dispute said on the phone, recorded with the call's outcome. */
+function OutcomeForm({ kind, reasons, busy, onSubmit, onCancel }) {
+  const submit = (event) => {
+    event.preventDefault()
+    const f = new FormData(event.target)
+    onSubmit(kind === 'promise'
+      ? { outcome: 'promise', note: f.get('note'), promise: { amount: f.get('amount'), date: f.get('date') } }
+      : { outcome: 'dispute', dispute: { reason: f.get('reason'), comment: f.get('note') } })
+  }
+  return html`<form class="outcome-form" onSubmit=${submit}>
+    ${kind === 'promise' ? html`<div class="field-row">
+        <label class="field"><span>${t('amount')} (€)</span><input name="amount" inputmode="decimal" required
+          pattern="[0-9]+([.,][0-9]{1,2})?" onInput=${(e) => { e.target.value = e.target.value.replace(',', '.') }} /></label>
+        <label class="field"><span>${t('promisedDate')}</span><input name="date" type="date" required /></label>
+      </div>`
+      : html`<label class="field"><span>${t('reason')}</span><select name="reason" required>
+          ${reasons.map((r) => html`<option value=${r.code}>${settings.language === 'en' ? r.label_en : r.label_fr}</option>`)}
+        </select></label>`}
+    <label class="field"><span>${t('note')}</span><textarea name="note" rows="2" maxlength="2000"></textarea></label>
+    <div class="form-buttons">
+      <button class="primary" type="submit" disabled=${busy}>${t('save')}</button>
+      <button type="button" onClick=${onCancel}>${t('cancel')}</button>
+    </div>
+  </form>`
+}
+
 function Task({ task, canEdit, onDone }) {
   const [error, setError] = useState('')
   const [busy, setBusy] = useState(false)
-  const phone = task.recipient && task.recipient.phone
-  const complete = async (outcome) => {
+  const [form, setForm] = useState('') // '', 'promise' or 'dispute'
+  const [reasons, setReasons] = useState([])
+  const [attempts, setAttempts] = useState(task.attempts || 0)
+  const [note, setNote] = useState('')
+  const send = async (body) => {
     setBusy(true)
     setError('')
     try {
-      const path = `/customers/${encodeURIComponent(task.company)}/${encodeURIComponent(task.customer)}/actions/${actionId(task)}/complete`
-      await api('POST', path, { outcome })
-      onDone(task)
+      const answer = await api('POST', completePath(task), body)
+      if (body.outcome === 'no_answer') {
+        setAttempts(answer.items[0].attempts)
+        setNote(t('attemptSaved'))
+        setBusy(false)
+      } else {
+        onDone(task)
+      }
     } catch (err) {
       setError(errorText(err))
       setBusy(false)
     }
   }
+  const open = async (kind) => {
+    setForm(kind)
+    if (kind === 'dispute' && !reasons.length) {
+      try { setReasons((await get('/settings/dispute-reasons')).reasons) } catch (err) { setError(errorText(err)) }
+    }
+  }
+  const isCall = task.channel === 'phone'
   const title = (task.recipient && task.recipient.name) || task.customer
   return html`<li class="card task">
     <div class="task-head">
@@ -42,15 +94,24 @@ function Task({ task, canEdit, onDone }) {
     </div>
     <p class="task-figures"><strong>${money(task.amount)}</strong>
       <span class=${lateClass(task.days_late)}>${t('days', { n: task.days_late })}</span>
-      <span class="sub">${task.company} · ${task.customer} · ${day(task.as_of)}</span></p>
-    ${phone && html`<p><a class="button" href=${`tel:${phone.replace(/\s/g, '')}`}>${t('call')} ${phone}</a></p>`}
-    <details class="script"><summary>${t('callScript')}</summary><p>${script(task)}</p></details>
+      <span class="sub">${task.company} · ${task.customer} · ${day(task.as_of)}</span>
+      ${attempts > 0 && html` <span class="sub">${t('attempts', { n: attempts })}</span>`}</p>
+    ${phonesOf(task).length > 0 && html`<ul class="phones" aria-label=${t('phones')}>${phonesOf(task).map((p) => html`<li>
+      <a class="button" href=${`tel:${p.number.replace(/[^0-9+]/g, '')}`}>${t('call')} ${p.number}</a>
+      <span class="sub">${[p.name, p.role].filter(Boolean).join(' · ')}</span></li>`)}</ul>`}
+    <details class="script"><summary>${t('callScript')}</summary><p style="white-space: pre-line">${script(task)}</p></details>
+    ${note && html`<${Notice} kind="success">${note}<//>`}
     ${error && html`<${Notice} kind="error">${error}<//>`}
-    ${canEdit && html`<div class="action-row" role="group" aria-label=${t('actions')}>
-      <button type="button" class="primary" disabled=${busy} onClick=${() => complete('done')}>${t('outcomeDone')}</button>
-      <a class="button" href=${cardLink(task)}>${t('outcomePromise')}</a>
-      <button type="button" disabled=${busy} onClick=${() => complete('skipped')}>${t('outcomeSkipped')}</button>
+    ${canEdit && !form && html`<div class="action-row" role="group" aria-label=${t('actions')}>
+      ${isCall
+        ? html`<button type="button" class="primary" disabled=${busy} onClick=${() => send({ outcome: 'reached' })}>${t('outcomeReached')}</button>
+          <button type="button" disabled=${busy} onClick=${() => send({ outcome: 'no_answer' })}>${t('outcomeNoAnswer')}</button>`
+        : html`<button type="button" class="primary" disabled=${busy} onClick=${() => send({ outcome: 'done' })}>${t('outcomeDone')}</button>`}
+      <button type="button" disabled=${busy} onClick=${() => open('promise')}>${t('outcomePromise')}</button>
+      <button type="button" disabled=${busy} onClick=${() => open('dispute')}>${t('outcomeDispute')}</button>
+      <button type="button" disabled=${busy} onClick=${() => send({ outcome: 'skipped' })}>${t('outcomeSkipped')}</button>
     </div>`}
+    ${canEdit && form && html`<${OutcomeForm} kind=${form} reasons=${reasons} busy=${busy} onSubmit=${send} onCancel=${() => setForm('')} />`}
   </li>`
 }
 
@@ -84,6 +145,7 @@ function Letter({ task, canEdit, onDone }) {
     ${recipient.address && recipient.address.length > 0
       ? html`<address class="postal">${recipient.address.map((line) => html`<span>${line}</span>`)}</address>`
       : html`<p class="notice error">${t('noAddress')}</p>`}
+    <p><${DocumentLink} company=${task.company} customer=${task.customer} actionId=${actionId(task)} channel="letter" /></p>
     ${error && html`<${Notice} kind="error">${error}<//>`}
     ${canEdit && html`<div class="action-row" role="group" aria-label=${t('actions')}>
       <button type="button" class="primary" disabled=${busy} onClick=${() => complete('done')}>${t('approveLetter')}</button>

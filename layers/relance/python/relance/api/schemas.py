@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -85,6 +85,8 @@ class CustomerRow(_Open):
     buckets: BucketAmounts
     oldest_due: date | None = None
     profile: str = ""  # dunning profile id (C3); "" before the first sync computed it
+    score: Decimal | None = None  # bad-payer score 0..100 (V7); None before a scoring sync
+    grade: str | None = None  # A-D; None when the history is too thin to rate
     open_disputes: int
     disputed: Decimal
     open_promises: int
@@ -102,8 +104,24 @@ class CustomerPage(BaseModel, defer_build=True):
     customers: list[CustomerRow]
 
 
+class ForecastPeriod(BaseModel, defer_build=True):
+    period: str  # 2026-W48 or 2026-12
+    start: date
+    end: date
+    expected: Decimal  # predicted to be paid in the period
+
+
+class Forecast(BaseModel, defer_build=True):
+    """Cash-in forecast (V6) from each open item's predicted payment date (B3)."""
+
+    periods: list[ForecastPeriod]
+    beyond: Decimal  # predicted after the last period
+    open_total: Decimal  # every open item the predictions cover
+
+
 class DashboardAnswer(Dashboard):
     top_debtors: list[CustomerRow]  # type: ignore[assignment]
+    forecast: dict[Literal["week", "month"], Forecast] = Field(default_factory=dict)
     display: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -135,6 +153,31 @@ class DunningSection(BaseModel, defer_build=True):
     profile: ChosenProfile
 
 
+class ScoreFactor(BaseModel, defer_build=True):
+    factor: str  # days_late, late_share, trend, broken_promises, disputes, current_overdue
+    points: Decimal  # its contribution to the score
+    measure: float  # what was measured: days, a share, a count
+
+
+class PaymentPrediction(BaseModel, defer_build=True):
+    entry_number: int
+    expected_on: date  # expected payment date (B3)
+    earliest: date  # the 80 % range
+    latest: date
+    source: str  # repositioned, promise, customer, peers, company, due_date
+
+
+class PaymentOutlook(BaseModel, defer_build=True):
+    """The score with its factors (largest first) and each open item's expected payment
+    date, as the last sync computed them."""
+
+    score: Decimal
+    grade: str | None
+    invoices: int
+    factors: list[ScoreFactor]
+    predictions: list[PaymentPrediction]
+
+
 class Card(_Open):
     company: str
     number: str
@@ -154,3 +197,4 @@ class Card(_Open):
     timeline: list[TimelineEntry]
     dunning: DunningSection
     reminders: list[dict[str, Any]]  # the actions the dunning runs issued, newest first
+    payments: PaymentOutlook | None = None  # None before a sync scored the customer

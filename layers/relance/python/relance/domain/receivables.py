@@ -42,6 +42,13 @@ class CustomerSummary(BaseModel):
     buckets: BucketAmounts = Field(default_factory=BucketAmounts)
     oldest_due: date | None = None  # oldest aging date among overdue debit items
     profile: str = ""  # dunning profile id (C3); "" until a sync or a save computed it
+    # Bad-payer score (V7) as the last sync computed it: 0 pays on time .. 100; grade A-D,
+    # None when the history is too thin to rate (or before the first scoring sync).
+    score: Decimal | None = None
+    grade: str | None = None
+    # Predicted cash-in (B3): (expected payment date, amount) of its open items, summed per
+    # date; what the dashboard's forecast (V6) adds up. Kept out of dumps: packs only.
+    expected: list[tuple[date, Decimal]] = Field(default_factory=list, exclude=True)
     # Follow-up figures (domain/followup.py Rollup): not from Sage, merged in at read time.
     open_disputes: int = 0
     disputed: Decimal = ZERO
@@ -174,7 +181,9 @@ class SummaryRow:
         "disputed",
         "dormant",
         "email",
+        "expected",
         "flagged",
+        "grade",
         "haystack",
         "name",
         "no_reminder",
@@ -187,6 +196,7 @@ class SummaryRow:
         "profile",
         "promised",
         "rep_number",
+        "score",
         "siret",
         "total",
     )
@@ -209,12 +219,16 @@ class SummaryRow:
         buckets: tuple[Decimal, ...],
         oldest_due: date | None,
         profile: str,
+        score: Decimal | None = None,
+        grade: str | None = None,
+        expected: tuple[tuple[date, Decimal], ...] = (),
     ) -> None:
         self.company, self.number, self.name = company, number, name
         self.siret, self.email, self.city = siret, email, city
         self.rep_number, self.dormant, self.no_reminder = rep_number, dormant, no_reminder
         self.as_of, self.open_items, self.total, self.overdue = as_of, open_items, total, overdue
         self.buckets, self.oldest_due, self.profile = buckets, oldest_due, profile
+        self.score, self.grade, self.expected = score, grade, expected
         self.open_disputes, self.disputed, self.open_promises = 0, ZERO, 0
         self.promised, self.broken_promises, self.flagged = ZERO, 0, False
         self.haystack = "\n".join((number, name, siret, email)).casefold()
@@ -227,6 +241,7 @@ class SummaryRow:
             s.company, s.number, s.name, s.siret, s.email, s.city, s.rep_number, s.dormant,
             s.no_reminder, s.as_of, s.open_items, s.total, s.overdue,
             (b.not_due, b.d1_30, b.d31_60, b.d61_90, b.over_90), s.oldest_due, s.profile,
+            s.score, s.grade, tuple(s.expected),
         )  # fmt: skip
 
     def with_followup(self, figures: Mapping[str, object]) -> SummaryRow:
@@ -249,6 +264,7 @@ class SummaryRow:
             name: getattr(self, name) for name in SummaryRow.__slots__ if name != "haystack"
         }
         values["buckets"] = dict(zip(BUCKETS, self.buckets, strict=True))
+        values["expected"] = list(self.expected)
         return values
 
     def as_json(self, today: date) -> dict[str, object]:
@@ -270,6 +286,8 @@ class SummaryRow:
             "buckets": {b: str(v) for b, v in zip(BUCKETS, self.buckets, strict=True)},
             "oldest_due": self.oldest_due.isoformat() if self.oldest_due else None,
             "profile": self.profile,
+            "score": str(self.score) if self.score is not None else None,
+            "grade": self.grade,
             "open_disputes": self.open_disputes,
             "disputed": str(self.disputed),
             "open_promises": self.open_promises,
@@ -284,7 +302,16 @@ class Totals:
     """The Sage figures a dashboard adds up over a set of rows (follow-up figures apart:
     they change between syncs). Exact: Decimal sums, in any order, give the same value."""
 
-    __slots__ = ("as_of", "buckets", "customers", "customers_overdue", "overdue", "top", "total")
+    __slots__ = (
+        "as_of",
+        "buckets",
+        "customers",
+        "customers_overdue",
+        "expected",
+        "overdue",
+        "top",
+        "total",
+    )
 
     def __init__(self, rows: Iterable[SummaryRow], top: int = 10) -> None:
         listed = list(rows)
@@ -292,7 +319,10 @@ class Totals:
         total = overdue = ZERO
         late = 0
         as_of: date | None = None
+        expected: dict[date, Decimal] = {}
         for r in listed:
+            for day, amount in r.expected:
+                expected[day] = expected.get(day, ZERO) + amount
             total += r.total
             overdue += r.overdue
             if r.overdue > 0:
@@ -303,6 +333,7 @@ class Totals:
                 as_of = r.as_of
         self.as_of, self.customers, self.customers_overdue = as_of, len(listed), late
         self.total, self.overdue, self.buckets = total, overdue, tuple(sums)
+        self.expected = expected  # predicted cash-in per date, summed over the rows
         self.top = top_debtors(listed, top)
 
     @classmethod
@@ -320,6 +351,8 @@ class Totals:
             if t.as_of is not None and (found.as_of is None or t.as_of > found.as_of):
                 found.as_of = t.as_of
             candidates += t.top
+            for day, amount in t.expected.items():
+                found.expected[day] = found.expected.get(day, ZERO) + amount
         found.buckets = tuple(sums)
         found.top = top_debtors(candidates, top)
         return found

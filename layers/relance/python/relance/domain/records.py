@@ -19,7 +19,14 @@ CompanyCode = Annotated[
 ]
 
 EntityName = Literal[
-    "customer", "contact", "rep", "payment_method", "currency", "journal", "ledger_line"
+    "customer",
+    "contact",
+    "rep",
+    "payment_method",
+    "currency",
+    "journal",
+    "ledger_line",
+    "settled_line",
 ]
 
 
@@ -175,8 +182,19 @@ class LedgerLine(_Record):
         return str(self.entry_number)
 
 
+class SettledLine(LedgerLine):
+    """A lettered (settled) customer line of the last 24 months: payment history only.
+
+    Its own record kind so that nothing that reads open lines (aging, the control, the
+    nightly run) ever sees it; the same fields, so the payment-history code reads both.
+    """
+
+    # A narrower Literal than the base's: the discriminator of its own record kind.
+    entity: Literal["settled_line"] = "settled_line"  # type: ignore[assignment]
+
+
 SyncRecord = Annotated[
-    Customer | Contact | Rep | PaymentMethod | Currency | Journal | LedgerLine,
+    Customer | Contact | Rep | PaymentMethod | Currency | Journal | LedgerLine | SettledLine,
     Field(discriminator="entity"),
 ]
 
@@ -188,4 +206,5 @@ RECORD_TYPES: dict[str, type[_Record]] = {
     "currency": Currency,
     "journal": Journal,
     "ledger_line": LedgerLine,
+    "settled_line": SettledLine,
 }

@@ -154,7 +154,8 @@ class _Run:
             return
         d, settings, code = dialect(company.dialect), self.config.settings, company.code
         since = ep.since if self.state.mode == "incremental" else None
-        total = sage.count(conn, d, name, settings, since=since, after=ep.last_key)
+        as_of = self.state.as_of  # settled lines: the 24-month window counts back from it
+        total = sage.count(conn, d, name, settings, since=since, after=ep.last_key, as_of=as_of)
         self.progress.entity_started(code, name, total)
 
         def skipped(entity: EntityName, key: ResumeKey, exc: Exception) -> None:
@@ -166,8 +167,9 @@ class _Run:
             self.progress.note(f"{code}/{entity} {key}: row skipped, cannot be read ({reason})")
 
         rows = sage.extract(
-            conn, d, code, name, settings, since=since, after=ep.last_key, on_invalid=skipped
-        )
+            conn, d, code, name, settings, since=since, after=ep.last_key, on_invalid=skipped,
+            as_of=as_of,
+        )  # fmt: skip
 
         def build(chunk: list[SyncRecord], seq: int) -> RecordsBatch:
             return RecordsBatch(
@@ -208,8 +210,9 @@ class _Run:
         if ep.phase != "keys":
             return
         keys = sage.extract_keys(
-            conn, company.dialect, name, self.config.settings, after=ep.last_key
-        )
+            conn, company.dialect, name, self.config.settings, after=ep.last_key,
+            as_of=self.state.as_of,
+        )  # fmt: skip
 
         def build(chunk: list[tuple[str, ResumeKey]], seq: int) -> KeysBatch:
             return KeysBatch(

@@ -19,6 +19,7 @@ from relance.domain.records import (
     LedgerLine,
     PaymentMethod,
     Rep,
+    SettledLine,
 )
 from relance.sage.settings import SyncSettings
 
@@ -207,3 +208,9 @@ def ledger_line(company: str, row: Row, settings: SyncSettings) -> LedgerLine:
         sage_reminder_level=integer(row["EC_Rappel"]) or 0,
         modified_at=timestamp(row["cbModification"]),
     )
+
+
+def settled_line(company: str, row: Row, settings: SyncSettings) -> SettledLine:
+    """A lettered line kept for payment history: read exactly as an open line is."""
+    line = ledger_line(company, row, settings)
+    return SettledLine.model_validate({**line.model_dump(), "entity": "settled_line"})

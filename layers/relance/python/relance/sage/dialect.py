@@ -76,6 +76,15 @@ class SqlDialect:
         cs = f"{column} COLLATE Latin1_General_CS_AS"
         return f"({cs} = LOWER({column}) AND {cs} <> UPPER({column}))"
 
+    def joined_codes(self, *columns: str) -> str:
+        """Trimmed codes joined by '|' into one text: a composite key an uncorrelated IN
+        can compare (SQLite materialises the subquery once; a correlated EXISTS over
+        trimmed codes would scan the table for every row)."""
+        parts = [f"RTRIM({c})" for c in columns]
+        if self.sqlite:
+            return " || '|' || ".join(parts)
+        return "CONCAT(" + ", '|', ".join(parts) + ")"
+
     def exact_amount(self, column: str) -> str:
         """An amount as an exact number the database can sum: micro-units on SQLite."""
         if self.sqlite:

@@ -77,6 +77,7 @@ def extract(
     after: ResumeKey | None = None,
     fetch_size: int = FETCH_SIZE,
     on_invalid: InvalidRow | None = None,
+    as_of: date | None = None,
 ) -> Iterator[SyncRecord]:
     """Cleaned records of one entity, in business-key order.
 
@@ -84,11 +85,12 @@ def extract(
     for the reference tables, always read whole). after: resume strictly after this key.
     on_invalid: without it a row that cannot be cleaned raises; with it, it is reported
     and skipped (one odd row must not stop a company's sync; the aged-balance control
-    will still show the amount it carries).
+    will still show the amount it carries). as_of: the run's date, required for settled
+    lines (the 24-month history window counts back from it).
     """
     sql = _dialect(d)
     spec = ENTITIES[entity]
-    query = select_query(spec, sql, settings, since=since, after=after)
+    query = select_query(spec, sql, settings, since=since, after=after, as_of=as_of)
     names = [c.name for c in spec.columns]
     amounts = {c.name for c in spec.columns if c.kind == "amount"}
     for values in _rows(conn, query, fetch_size):
@@ -99,6 +101,8 @@ def extract(
         try:
             if entity == "ledger_line":
                 yield cleaning.ledger_line(company, row, settings)
+            elif entity == "settled_line":
+                yield cleaning.settled_line(company, row, settings)
             else:
                 yield _CLEANERS[entity](company, row)
         except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
@@ -124,7 +128,7 @@ def resume_key(record: SyncRecord) -> ResumeKey:
             return [record.index]
         case "journal":
             return [record.code]
-        case "ledger_line":
+        case "ledger_line" | "settled_line":
             return [record.entry_number]
     raise ValueError(f"unknown entity {record.entity}")  # pragma: no cover
 
@@ -146,9 +150,10 @@ def extract_keys(
     *,
     after: ResumeKey | None = None,
     fetch_size: int = FETCH_SIZE,
+    as_of: date | None = None,
 ) -> Iterator[tuple[str, ResumeKey]]:
     """(key, resume key) of every row of the entity present now, in key order."""
-    query = keys_query(ENTITIES[entity], _dialect(d), settings, after=after)
+    query = keys_query(ENTITIES[entity], _dialect(d), settings, after=after, as_of=as_of)
     for values in _rows(conn, query, fetch_size):
         key: ResumeKey = [_key_part(v) for v in values]
         yield key_string(entity, key), key
@@ -162,9 +167,12 @@ def count(
     *,
     since: datetime | None = None,
     after: ResumeKey | None = None,
+    as_of: date | None = None,
 ) -> int:
     """How many rows extract() would yield (for progress display)."""
-    query = count_query(ENTITIES[entity], _dialect(d), settings, since=since, after=after)
+    query = count_query(
+        ENTITIES[entity], _dialect(d), settings, since=since, after=after, as_of=as_of
+    )
     cursor = conn.cursor()
     try:
         row = cursor.execute(query.sql, *query.params).fetchone()

@@ -7,6 +7,7 @@ by the line extraction, the key sets and Sage's own aged balance alike.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
@@ -180,13 +181,29 @@ LEDGER_LINE = Entity(
     keys=("EC_No",),
     modified="cbModification",
 )
+# The same columns, from the lettered lines of the last HISTORY_MONTHS (settled_lines_where).
+SETTLED_LINE = Entity(
+    "settled_line",
+    LEDGER_LINE.table,
+    LEDGER_LINE.alias,
+    LEDGER_LINE.columns,
+    keys=LEDGER_LINE.keys,
+    modified=LEDGER_LINE.modified,
+)
+HISTORY_MONTHS = 24
 
 # Reference tables first (lines point at them), then customers, contacts, lines.
 ENTITIES: dict[EntityName, Entity] = {
-    e.name: e for e in (REP, PAYMENT_METHOD, CURRENCY, JOURNAL, CUSTOMER, CONTACT, LEDGER_LINE)
+    e.name: e
+    for e in (REP, PAYMENT_METHOD, CURRENCY, JOURNAL, CUSTOMER, CONTACT, LEDGER_LINE, SETTLED_LINE)
 }
 REFERENCE_ENTITIES: tuple[EntityName, ...] = ("rep", "payment_method", "currency", "journal")
-INCREMENTAL_ENTITIES: tuple[EntityName, ...] = ("customer", "contact", "ledger_line")
+INCREMENTAL_ENTITIES: tuple[EntityName, ...] = (
+    "customer",
+    "contact",
+    "ledger_line",
+    "settled_line",
+)
 
 
 def entity_names(settings: SyncSettings) -> list[EntityName]:
@@ -230,7 +247,48 @@ def open_lines_where(q: Query, d: SqlDialect, settings: SyncSettings, alias: str
     q.add(f"), {d.min_date()})")
 
 
-def _from_where(entity: Entity, d: SqlDialect, settings: SyncSettings) -> Query:
+def history_start(as_of: date) -> date:
+    """The first day of the history window: HISTORY_MONTHS before the run's date (the
+    29th-31st of a shorter month fall back to its last day)."""
+    year, month0 = divmod(as_of.year * 12 + as_of.month - 1 - HISTORY_MONTHS, 12)
+    last_day = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(as_of.day, last_day))
+
+
+def settled_lines_where(
+    q: Query, d: SqlDialect, settings: SyncSettings, as_of: date, alias: str = "e"
+) -> None:
+    """Append the WHERE conditions of a settled customer line kept for payment history.
+
+    Lettered for good (EC_Lettre = 1 with an uppercase code: lowercase is provisional,
+    still open) and its group settled within HISTORY_MONTHS of the run's date, that is
+    some credit of the same lettering on the same account (customer + general account +
+    code) is dated on or after the start of the window (a group is settled on the date of
+    its latest credit, history.py). No opening-balance cut-off: once lettered, a line is in
+    neither the open ledger nor the aged balance, whichever fiscal year it belongs to.
+    """
+    a = alias
+    q.add(_customers_of_type_0(d, f"{a}.CT_Num") + " AND ")
+    _accounts(q, a, settings)
+    q.add(
+        f" AND {d.code(a + '.JO_Num')} NOT IN (SELECT {d.code('s.JO_Num')} FROM F_JOURNAUX s"
+        " WHERE s.JO_Type = 4 AND s.JO_Num IS NOT NULL)"
+    )
+    q.add(f" AND {a}.EC_Lettre = 1 AND {d.code(a + '.EC_Lettrage')} <> ''")
+    q.add(f" AND NOT {d.is_lowercase(a + '.EC_Lettrage')}")
+    group = ("CT_Num", "CG_Num", "EC_Lettrage")
+    q.add(
+        f" AND {d.joined_codes(*(f'{a}.{c}' for c in group))} IN"
+        f" (SELECT {d.joined_codes(*(f'g.{c}' for c in group))} FROM F_ECRITUREC g"
+        f" WHERE g.EC_Lettre = 1 AND g.EC_Sens = 1 AND NOT {d.is_lowercase('g.EC_Lettrage')}"
+        f" AND {d.accounting_date('g')} >= ?)",
+        d.date_param(history_start(as_of)),
+    )
+
+
+def _from_where(
+    entity: Entity, d: SqlDialect, settings: SyncSettings, as_of: date | None = None
+) -> Query:
     a = entity.alias
     q = Query(f" FROM {entity.table} {a} WHERE ")
     match entity.name:
@@ -244,6 +302,10 @@ def _from_where(entity: Entity, d: SqlDialect, settings: SyncSettings) -> Query:
             q.add(f"(LTRIM(RTRIM({a}.D_Intitule)) <> '' OR LTRIM(RTRIM({a}.D_CodeISO)) <> '')")
         case "ledger_line":
             open_lines_where(q, d, settings, a)
+        case "settled_line":
+            if as_of is None:
+                raise ValueError("settled lines need the run's date (as_of)")
+            settled_lines_where(q, d, settings, as_of, a)
         case _:
             q.add("1 = 1")
     return q
@@ -284,10 +346,11 @@ def _scoped(
     settings: SyncSettings,
     since: datetime | None,
     after: ResumeKey | None,
+    as_of: date | None = None,
 ) -> Query:
     """SELECT ... FROM the entity's rows, its rule, the watermark and the resume point."""
     q = Query(select)
-    where = _from_where(entity, d, settings)
+    where = _from_where(entity, d, settings, as_of)
     q.add(where.sql, *where.params)
     _filters(q, entity, d, since, after)
     return q
@@ -300,23 +363,32 @@ def select_query(
     *,
     since: datetime | None = None,
     after: ResumeKey | None = None,
+    as_of: date | None = None,
 ) -> Query:
-    """The entity's rows (columns named as in Sage), ordered by business key."""
+    """The entity's rows (columns named as in Sage), ordered by business key.
+
+    as_of: the run's date, which settled lines need (their 24-month window)."""
     a = entity.alias
     exprs = []
     for col in entity.columns:
         expr = col.expr.format(a=a, accounting_date=d.accounting_date(a))
         exprs.append(f"{d.amount(expr) if col.kind == 'amount' else expr} AS {col.name}")
-    q = _scoped("SELECT " + ", ".join(exprs), entity, d, settings, since, after)
+    q = _scoped("SELECT " + ", ".join(exprs), entity, d, settings, since, after, as_of)
     return q.add(" ORDER BY " + ", ".join(_key_exprs(entity, d)))
 
 
 def keys_query(
-    entity: Entity, d: SqlDialect, settings: SyncSettings, *, after: ResumeKey | None = None
+    entity: Entity,
+    d: SqlDialect,
+    settings: SyncSettings,
+    *,
+    after: ResumeKey | None = None,
+    as_of: date | None = None,
 ) -> Query:
-    """Every business key present now (no watermark): what lets the server see deletes."""
+    """Every business key present now (no watermark): what lets the server see deletes
+    (and settled lines that left the 24-month window)."""
     keys = _key_exprs(entity, d)
-    q = _scoped("SELECT " + ", ".join(keys), entity, d, settings, None, after)
+    q = _scoped("SELECT " + ", ".join(keys), entity, d, settings, None, after, as_of)
     return q.add(" ORDER BY " + ", ".join(keys))
 
 
@@ -327,8 +399,9 @@ def count_query(
     *,
     since: datetime | None = None,
     after: ResumeKey | None = None,
+    as_of: date | None = None,
 ) -> Query:
-    return _scoped("SELECT COUNT(*)", entity, d, settings, since, after)
+    return _scoped("SELECT COUNT(*)", entity, d, settings, since, after, as_of)
 
 
 def aged_balance_query(d: SqlDialect, settings: SyncSettings, as_of: date) -> Query:

@@ -181,6 +181,27 @@ class FollowUpService:
         idempotency_key: str | None = None,
     ) -> tuple[Dispute, bool]:
         """Open a dispute; (dispute, created). Not created: a retry of the same request."""
+        dispute, writes, rollup = self.dispute_change(who, file, body, now, idempotency_key)
+        sk = f"DISPUTE#{dispute.dispute_id}"
+        try:
+            self.store.commit(who.tenant, file.company, file.number, writes, rollup)
+        except ConflictError:
+            stored = self._replay(who.tenant, file, sk)
+            if stored is None:
+                raise
+            return Dispute.model_validate(stored), False
+        return dispute, True
+
+    def dispute_change(
+        self,
+        who: Identity,
+        file: CustomerFile,
+        body: NewDispute,
+        now: datetime,
+        idempotency_key: str | None = None,
+    ) -> tuple[Dispute, list[Write], RollupChange]:
+        """A new dispute checked (Invalid: a reason or entries the tenant does not know)
+        and what writing it takes, nothing written yet."""
         if body.reason not in {r.code for r in self.reasons(who.tenant).reasons}:
             raise Invalid(
                 "unknown_reason",
@@ -199,32 +220,19 @@ class FollowUpService:
             opened_by=who.user_id,
             opened_at=now,
         )
-        sk = f"DISPUTE#{dispute.dispute_id}"
-        try:
-            self.store.commit(
-                who.tenant,
-                file.company,
-                file.number,
-                [
-                    Write(sk, "dispute", dispute.model_dump()),
-                    event(
-                        "dispute_opened",
-                        who.user_id,
-                        now,
-                        dispute_id=dispute.dispute_id,
-                        reason=body.reason,
-                        amount=str(amount),
-                        entries=len(disputed),
-                    ),
-                ],
-                RollupChange(add={"open_disputes": 1, "disputed": amount}),
-            )
-        except ConflictError:
-            stored = self._replay(who.tenant, file, sk)
-            if stored is None:
-                raise
-            return Dispute.model_validate(stored), False
-        return dispute, True
+        writes = [
+            Write(f"DISPUTE#{dispute.dispute_id}", "dispute", dispute.model_dump()),
+            event(
+                "dispute_opened",
+                who.user_id,
+                now,
+                dispute_id=dispute.dispute_id,
+                reason=body.reason,
+                amount=str(amount),
+                entries=len(disputed),
+            ),
+        ]
+        return dispute, writes, RollupChange(add={"open_disputes": 1, "disputed": amount})
 
     def resolve_dispute(
         self, who: Identity, file: CustomerFile, dispute_id: str, body: Resolution, now: datetime
@@ -280,6 +288,27 @@ class FollowUpService:
         now: datetime,
         idempotency_key: str | None = None,
     ) -> tuple[Promise, bool]:
+        promise, writes, rollup = self.promise_change(who, file, body, now, idempotency_key)
+        sk = f"PROMISE#{promise.promise_id}"
+        try:
+            self.store.commit(who.tenant, file.company, file.number, writes, rollup)
+        except ConflictError:
+            stored = self._replay(who.tenant, file, sk)
+            if stored is None:
+                raise
+            return Promise.model_validate(stored), False
+        return promise, True
+
+    def promise_change(
+        self,
+        who: Identity,
+        file: CustomerFile,
+        body: NewPromise,
+        now: datetime,
+        idempotency_key: str | None = None,
+    ) -> tuple[Promise, list[Write], RollupChange]:
+        """A new promise checked (Invalid: a past date, entries not open) and what writing
+        it takes, nothing written yet."""
         if body.promised_date < now.date():
             raise Invalid(
                 "promised_date_past",
@@ -299,31 +328,18 @@ class FollowUpService:
             made_by=who.user_id,
             made_at=now,
         )
-        sk = f"PROMISE#{promise.promise_id}"
-        try:
-            self.store.commit(
-                who.tenant,
-                file.company,
-                file.number,
-                [
-                    Write(sk, "promise", promise.model_dump()),
-                    event(
-                        "promise_made",
-                        who.user_id,
-                        now,
-                        promise_id=promise.promise_id,
-                        amount=str(body.amount),
-                        promised_date=body.promised_date.isoformat(),
-                    ),
-                ],
-                RollupChange(add={"open_promises": 1, "promised": body.amount}),
-            )
-        except ConflictError:
-            stored = self._replay(who.tenant, file, sk)
-            if stored is None:
-                raise
-            return Promise.model_validate(stored), False
-        return promise, True
+        writes = [
+            Write(f"PROMISE#{promise.promise_id}", "promise", promise.model_dump()),
+            event(
+                "promise_made",
+                who.user_id,
+                now,
+                promise_id=promise.promise_id,
+                amount=str(body.amount),
+                promised_date=body.promised_date.isoformat(),
+            ),
+        ]
+        return promise, writes, RollupChange(add={"open_promises": 1, "promised": body.amount})
 
     def cancel_promise(
         self, who: Identity, file: CustomerFile, promise_id: str, body: Cancellation, now: datetime

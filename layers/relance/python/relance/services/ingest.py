@@ -18,9 +18,11 @@ from typing import Any
 from relance.domain.aging import aged_balance
 from relance.domain.control import ControlReport, compare
 from relance.domain.dunning.profiles import ProfileBook
-from relance.domain.receivables import summarize
+from relance.domain.payments.outlook import Outlook, open_from_facts, outlooks
+from relance.domain.receivables import CustomerSummary, summarize
 from relance.services.errors import Conflict, Invalid, NotFound, ServiceError, Unauthorized
 from relance.services.followup import FollowUpService, open_lines_by_customer
+from relance.services.personal_data import forget_erased
 from relance.services.profiles import ProfileService
 from relance.store.archive import BatchArchive
 from relance.store.dynamo import SyncStore
@@ -172,7 +174,9 @@ class IngestService:
         written = 0
         if isinstance(batch, RecordsBatch):
             _check_records_belong(batch)
-            written = self.store.write_records(tenant, batch.records)
+            # People erased at their request stay erased (services/personal_data.py).
+            records = forget_erased(self.store, tenant, list(batch.records))
+            written = self.store.write_records(tenant, records)
         # Archive every batch: the audit trail, and where key sets wait for the finish.
         self.archive.put(tenant, batch.run_id, bid, raw_body)
         stored = self.store.mark_batch(tenant, bid, batch.run_id, written, now)
@@ -272,7 +276,15 @@ class IngestService:
         owed = summarize(result.company, customers, lines.values(), finish.as_of)
         if self.profiles is not None and book is not None:
             owed = self.profiles.assign(tenant, result.company, owed, customers, book)
-        updated = self.store.replace_summaries(tenant, result.company, owed)
+        # Score and predicted payment dates (V7, B3) from the history as this run left it.
+        settled = self.store.records(tenant, result.company, "settled_line")
+        found = outlooks(
+            result.company, settled, open_from_facts(result.company, lines), finish.as_of
+        )
+        owed = [_scored(s, found.get(s.number)) for s in owed]
+        updated = self.store.replace_summaries(
+            tenant, result.company, owed, {n: o.as_json() for n, o in found.items()}
+        )
         summary: dict[str, Any] = {
             "company": result.company,
             "deleted": deleted,
@@ -290,6 +302,14 @@ class IngestService:
             self.store.put_control(tenant, finish.run_id, result.company, stored)
             summary["control"] = stored
         return summary
+
+
+def _scored(summary: CustomerSummary, outlook: Outlook | None) -> CustomerSummary:
+    if outlook is None:
+        return summary
+    score = outlook.score
+    update = {"score": score.score, "grade": score.grade, "expected": outlook.expected()}
+    return summary.model_copy(update=update)
 
 
 def _check_records_belong(batch: RecordsBatch) -> None:

@@ -9,9 +9,11 @@ customer index: the summary is also there, for its dunning profile).
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -26,7 +28,9 @@ from relance.services.errors import Forbidden, NotFound
 from relance.store.dynamo import SyncStore
 from relance.store.packs import SummarySet
 
-SortKey = Literal["total", "overdue", "days_late", "name", "number", "disputed", "promised"]
+SortKey = Literal[
+    "total", "overdue", "days_late", "name", "number", "disputed", "promised", "score"
+]
 
 
 class CustomerQuery(BaseModel):
@@ -148,6 +152,53 @@ def _row(s: CustomerSummary, today: date) -> dict[str, Any]:
     return {**s.model_dump(mode="json"), "days_late": s.days_late(today)}
 
 
+FORECAST_HORIZON = {"week": timedelta(weeks=12), "month": timedelta(days=183)}
+
+
+@dataclass(frozen=True)
+class _Expected:
+    amount: Decimal
+    expected_on: date
+
+
+def _forecast_json(
+    expected: dict[date, Decimal], today: date, granularity: Literal["week", "month"]
+) -> dict[str, Any]:
+    """Cash-in forecast (V6) from the predicted amounts per date the last syncs left: from
+    today's period on (what was expected earlier and is still open counts in it), what
+    comes after the horizon apart."""
+    # Imported here: the payments package would weigh on the cold start of every route.
+    from relance.domain.payments.forecast import cash_forecast
+
+    found = cash_forecast(
+        (_Expected(a, d) for d, a in expected.items()),
+        today,
+        today + FORECAST_HORIZON[granularity],
+        granularity,
+    )
+    return {
+        "periods": [
+            {"period": p.key, "start": p.start.isoformat(), "end": p.end.isoformat(),
+             "expected": str(p.expected)}
+            for p in found.periods
+        ],
+        "beyond": str(found.beyond),
+        "open_total": str(found.open_total),
+    }  # fmt: skip
+
+
+def _open_predictions(
+    payments: dict[str, Any] | None, lines: list[LedgerLine]
+) -> dict[str, Any] | None:
+    """The outlook with only the predictions of items still open (a line paid since the
+    sync that computed it is gone from the card, and so is its prediction)."""
+    if payments is None:
+        return None
+    still_open = {line.entry_number for line in lines}
+    predictions = [p for p in payments["predictions"] if p["entry_number"] in still_open]
+    return {**payments, "predictions": predictions}
+
+
 class ReceivablesService:
     def __init__(self, store: SyncStore) -> None:
         self.store = store
@@ -167,8 +218,11 @@ class ReceivablesService:
             "number": lambda s: s.number,
             "disputed": lambda s: s.disputed,
             "promised": lambda s: s.promised,
+            "score": lambda s: s.score or ZERO,
         }[query.sort]
         rows.sort(key=sort_value, reverse=query.order == "desc")
+        if query.sort == "score":  # customers no sync scored yet come last, either way
+            rows = [r for r in rows if r.score is not None] + [r for r in rows if r.score is None]
         page = rows[query.offset : query.offset + query.limit]
         return {
             "total_count": len(rows),
@@ -207,6 +261,10 @@ class ReceivablesService:
             "broken_promises": sum(r.broken_promises for r in with_followup),
             "flagged": sum(1 for r in with_followup if r.flagged),
             "top_debtors": [r.as_json(today) for r in top],
+            "forecast": {
+                granularity: _forecast_json(totals.expected, today, granularity)
+                for granularity in ("week", "month")
+            },
         }
 
     def card(
@@ -218,6 +276,7 @@ class ReceivablesService:
         lines: list[LedgerLine] = []
         followup: list[dict[str, Any]] = []
         profile: str | None = None  # the summary's: the last sync's or the last change's
+        payments: dict[str, Any] | None = None  # score and predictions, the last sync's
         for item in items:
             kind = item["item_type"]
             fields = {k: v for k, v in item.items() if not k.isupper() and k != "item_type"}
@@ -225,6 +284,8 @@ class ReceivablesService:
                 followup.append(item)
             elif kind == "summary":
                 profile = item.get("profile") or None
+            elif kind == "payment_outlook":
+                payments = json.loads(item["outlook"])
             elif kind == "customer":
                 customer = Customer.model_validate({**fields, "company": company})
             elif kind == "contact":
@@ -255,4 +316,5 @@ class ReceivablesService:
             "aged_balance": balance.model_dump(mode="json") if balance else None,
             "total": str(sum((line.amount for line in lines), Decimal(0))),
             **sections(lines, FollowUp(followup), today),
+            "payments": _open_predictions(payments, lines),
         }

@@ -7,12 +7,15 @@ the Cognito directory before a route needs them), which keeps its cold start sho
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from relance.store.names import table_name
 
 if TYPE_CHECKING:
+    from relance.services.action_documents import ActionDocumentService
+    from relance.services.call_sheets import CallSheets
     from relance.services.context import ContextService
     from relance.services.deliverability import DeliverabilityService
     from relance.services.dispatch import DispatchService
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from relance.services.followup import FollowUpService
     from relance.services.ingest import IngestService
     from relance.services.nightly import NightlyService
+    from relance.services.personal_data import PersonalDataService
     from relance.services.portfolios import PortfolioService
     from relance.services.profiles import ProfileService
     from relance.services.receivables import ReceivablesService
@@ -166,6 +170,43 @@ def worklist_service() -> WorklistService:
 
 
 @cache
+def call_sheet_service() -> CallSheets:
+    from relance.services.call_sheets import CallSheets
+    from relance.store.call_sheets import CallSheetStore
+    from relance.store.dispatch import DispatchStore
+    from relance.store.dynamo import SyncStore
+    from relance.store.templates import TemplateStore
+    from relance.store.users import UserStore
+
+    client = SyncStore(table_name()).client
+    currencies = DispatchStore(table_name(), client).currencies
+    return CallSheets(
+        CallSheetStore(table_name(), client),
+        TemplateStore(table_name(), client),
+        UserStore(table_name(), client),
+        currencies,
+    )
+
+
+@cache
+def action_document_service() -> ActionDocumentService:
+    from relance.services.action_documents import ActionDocumentService
+    from relance.store.documents import DocumentStore
+    from relance.store.dunning import DunningStore
+    from relance.store.names import documents_bucket_name
+
+    def render_letter(tenant: str, action: dict[str, Any], now: datetime) -> bytes:
+        """A letter to approve, rendered as the dispatch renders letters (loaded only then)."""
+        from relance.services.letter_drafts import letter_draft
+
+        return letter_draft(dispatch_service(), tenant, action, now)
+
+    # Not through nightly_service(): reading one action needs none of the run's code.
+    dunning = DunningStore(table_name())
+    return ActionDocumentService(dunning, DocumentStore(documents_bucket_name()), render_letter)
+
+
+@cache
 def nightly_queue() -> JsonQueue | None:
     from relance.store.names import nightly_queue_url
 
@@ -251,3 +292,13 @@ def sent_reminder_service() -> SentReminderService:
         SentLogStore(table_name(), records.client),
         lambda tenant: records.summaries(tenant, with_followup=False),
     )
+
+
+@cache
+def personal_data_service() -> PersonalDataService:
+    from relance.services.personal_data import PersonalDataService
+    from relance.store.dynamo import SyncStore
+    from relance.store.personal_data import PersonalDataStore
+
+    records = SyncStore(table_name())
+    return PersonalDataService(PersonalDataStore(table_name(), records.client), records)

@@ -8,6 +8,7 @@ user role; a collector acts only on the customers of its portfolio.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -16,22 +17,50 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from relance.auth.identity import Identity
 from relance.domain.dunning.actions import complete
+from relance.domain.dunning.scenarios import StepId
 from relance.domain.portfolios import Portfolio
 from relance.domain.records import Customer
+from relance.services.call_outcomes import checked, recorded
 from relance.services.errors import Conflict, Forbidden, NotFound
-from relance.services.followup import CustomerFile, event
+from relance.services.followup import CustomerFile, FollowUpService, event
 from relance.services.nightly import NightlyService, RunReport
 from relance.store.dunning import UNASSIGNED, DunningStore
 from relance.store.dynamo import ConflictError, SyncStore
 
+Day = date  # a field below is named `date`
 
-class Completion(BaseModel):
-    """A collector did (or decided to skip) a manual action: the items move on from it."""
+
+class CallPromise(BaseModel):
+    """What the customer promised on the phone (V5)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    outcome: Literal["done", "skipped"] = "done"
+    amount: Decimal = Field(gt=0, max_digits=15, decimal_places=2)
+    date: Day
+    entries: list[int] = Field(default_factory=list, max_length=200)
+
+
+class CallDispute(BaseModel):
+    """What the customer disputes, said on the phone (V4)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=40)
+    entries: list[int] = Field(default_factory=list, max_length=200)
+    comment: str = Field(default="", max_length=2000)
+
+
+class Completion(BaseModel):
+    """A collector did (or decided to skip) a manual action: the items move on from it.
+    A call's outcome says more: reached; promise (records it, V5) and dispute (opens it,
+    V4), in the same transaction as the task; no_answer keeps the task to call again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["done", "skipped", "reached", "no_answer", "promise", "dispute"] = "done"
     note: str = Field(default="", max_length=2000)
+    promise: CallPromise | None = None
+    dispute: CallDispute | None = None
 
 
 class Criteria(BaseModel):
@@ -44,13 +73,23 @@ class Criteria(BaseModel):
     rep: int | None = None
     min_total: Decimal | None = None
     min_days_late: int | None = Field(default=None, ge=0)
+    # Only the customers whose action at this step is due today; their run does all that
+    # is due for them (a customer's steps of the day are recorded together).
+    step: StepId | None = None
 
 
 class WorklistService:
-    def __init__(self, nightly: NightlyService, dunning: DunningStore, records: SyncStore):
+    def __init__(
+        self,
+        nightly: NightlyService,
+        dunning: DunningStore,
+        records: SyncStore,
+        followup: FollowUpService | None = None,
+    ):
         self.nightly = nightly
         self.dunning = dunning
         self.records = records
+        self.followup = followup or FollowUpService(nightly.followup, records)
 
     # -- tasks (C4) ------------------------------------------------------------------------
     def tasks(
@@ -89,17 +128,23 @@ class WorklistService:
                 f"This action is not a task waiting to be done (status {action.get('status')}).",
                 f"Cette action n'est pas une tâche à faire (statut {action.get('status')}).",
             )
+        if body.outcome == "no_answer":
+            return self._no_answer(who, file, action, body, now)
+        # Checked before anything is written: a bad promise or dispute changes nothing.
+        extra, recorded_ids = recorded(self.followup, who, file, body, now)
         history, version = self.dunning.history(who.tenant, file.company, file.number)
         entries = [int(line["entry"]) for line in action.get("lines", [])]
         # The day it was done is the tenant's (the runs' dates are), not UTC's.
         moved = complete(history, entries, self.nightly.today(who.tenant, now))
+        status = body.outcome if body.outcome in ("done", "skipped") else "done"
+        call_outcome = "" if body.outcome in ("done", "skipped") else body.outcome
         try:
             self.dunning.complete_action(
                 who.tenant,
                 file.company,
                 file.number,
                 action,
-                body.outcome,
+                status,
                 who.user_id,
                 now,
                 moved,
@@ -109,16 +154,38 @@ class WorklistService:
                     who.user_id,
                     now,
                     step=str(action["step"]),
+                    channel=str(action.get("channel", "")),
                     note=body.note[:200],
+                    **recorded_ids,
                 ),
+                call_outcome=call_outcome,
+                extra=extra,
             )
         except ConflictError:
-            raise Conflict(
-                "stale_version",
-                "Someone else completed this task or the run moved on: reload.",
-                "Quelqu'un d'autre a terminé cette tâche ou la relance a avancé : rechargez.",
-            ) from None
-        return {**action, "status": body.outcome, "done_by": who.user_id}
+            raise _stale_task() from None
+        done = {**action, "status": status, "done_by": who.user_id, **recorded_ids}
+        return done | ({"outcome": call_outcome} if call_outcome else {})
+
+    def _no_answer(
+        self,
+        who: Identity,
+        file: CustomerFile,
+        action: dict[str, Any],
+        body: Completion,
+        now: datetime,
+    ) -> dict[str, Any]:
+        """Nobody answered: the task stays to do, with the attempt counted for the next call."""
+        checked(body)
+        call = event("task_no_answer", who.user_id, now, step=str(action["step"]),
+                     channel=str(action.get("channel", "")), note=body.note[:200])  # fmt: skip
+        try:
+            attempts = self.dunning.record_attempt(
+                who.tenant, file.company, file.number, action, who.user_id, now, call
+            )
+        except ConflictError:
+            raise _stale_task() from None
+        return {**action, "attempts": attempts, "last_attempt_at": now.isoformat(),
+                "last_attempt_by": who.user_id}  # fmt: skip
 
     # -- alerts (C13) and runs -------------------------------------------------------------
     def alerts(
@@ -169,6 +236,26 @@ class WorklistService:
 
         return chosen
 
+    def _due_at(
+        self,
+        tenant: str,
+        company: str,
+        step: str,
+        as_of: date,
+        now: datetime,
+        chosen: Callable[[Customer], bool],
+    ) -> set[str]:
+        """The customers of the selection whose action at `step` is due today: the step
+        is known only once the engine has evaluated them (a dry run, nothing written)."""
+        found = self.nightly.run_company(
+            tenant, company, as_of, now, dry_run=True, selection=chosen
+        )
+        return {
+            row["customer"]
+            for row in found.preview
+            if any(action["step"] == step for action in row["actions"])
+        }
+
     def run(
         self,
         who: Identity,
@@ -191,12 +278,19 @@ class WorklistService:
                 )
             companies = [criteria.company]
         chosen = self._selection(who, criteria, scope, as_of)
-        reports: list[RunReport] = [
-            self.nightly.run_company(
-                who.tenant, company, as_of, now, dry_run=dry_run, selection=chosen
+        reports: list[RunReport] = []
+        for company in companies:
+            selection = chosen
+            if criteria.step is not None:
+                due = self._due_at(who.tenant, company, criteria.step, as_of, now, chosen)
+                if not due and not dry_run:
+                    continue  # nobody to remind here: no run to record
+                selection = _narrowed(chosen, due)
+            reports.append(
+                self.nightly.run_company(
+                    who.tenant, company, as_of, now, dry_run=dry_run, selection=selection
+                )
             )
-            for company in companies
-        ]
         return {
             "as_of": as_of.isoformat(),
             "dry_run": dry_run,
@@ -205,3 +299,15 @@ class WorklistService:
             "alerts": sum(r.alerts for r in reports),
             "companies": [r.public() for r in reports],
         }
+
+
+def _stale_task() -> Conflict:
+    return Conflict(
+        "stale_version",
+        "Someone else completed this task or the run moved on: reload.",
+        "Quelqu'un d'autre a terminé cette tâche ou la relance a avancé : rechargez.",
+    )
+
+
+def _narrowed(chosen: Callable[[Customer], bool], due: set[str]) -> Callable[[Customer], bool]:
+    return lambda customer: customer.number in due and chosen(customer)

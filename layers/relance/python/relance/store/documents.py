@@ -45,3 +45,17 @@ class DocumentStore:
             return None
         body: bytes = answer["Body"].read()
         return body
+
+    def presign(self, key: str, seconds: int, filename: str) -> str:
+        """A link that reads this one object for `seconds`, without credentials: the
+        browser downloads the document straight from S3 (no Lambda answer size limit)."""
+        url: str = self.client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentDisposition": f'inline; filename="{filename}"',
+            },
+            ExpiresIn=seconds,
+        )  # signed locally: no request to S3
+        return url

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -217,9 +217,13 @@ class DunningStore:
         history: dict[int, Done],
         history_version: int,
         timeline_event: Any,
+        call_outcome: str = "",
+        extra: Sequence[dict[str, Any]] = (),
     ) -> None:
         """The action's status, its task's, the history moved on, and a timeline event:
-        one transaction, which fails (ConflictError) if the task was completed meanwhile."""
+        one transaction, which fails (ConflictError) if the task was completed meanwhile.
+        `call_outcome` (reached, promise, dispute) is kept beside the status; `extra` are
+        TransactItems written with it (the promise or dispute a call recorded)."""
         customer_pk = keys.customer_gsi1pk(tenant, company, customer)
         action_key = {
             PARTITION_KEY: {"S": customer_pk},
@@ -231,6 +235,9 @@ class DunningStore:
         }
         update = "SET #s = :s, done_by = :by, done_at = :at"
         values = {":s": {"S": outcome}, ":by": {"S": by}, ":at": {"S": now.isoformat()}}
+        if call_outcome:
+            update += ", outcome = :o"
+            values[":o"] = {"S": call_outcome}
         change = CustomerWrite(customer, [], [], history, history_version)
         event_item = {PARTITION_KEY: customer_pk, SORT_KEY: timeline_event.sk, GSI1_PK: customer_pk,
                       GSI1_SK: timeline_event.sk, "item_type": timeline_event.item_type,
@@ -245,6 +252,7 @@ class DunningStore:
                         "ExpressionAttributeValues": values}},
             self._history_op(tenant, company, change),
             {"Put": {"TableName": self.table, "Item": to_item(event_item)}},
+            *extra,
         ]  # fmt: skip
         try:
             self.client.transact_write_items(TransactItems=ops)
@@ -252,6 +260,50 @@ class DunningStore:
             if err.response["Error"]["Code"] == "TransactionCanceledException":
                 raise ConflictError(customer) from err
             raise
+
+    def record_attempt(
+        self,
+        tenant: str,
+        company: str,
+        customer: str,
+        action: dict[str, Any],
+        by: str,
+        now: Any,
+        timeline_event: Any,
+    ) -> int:
+        """A call nobody answered: the action and its task stay to do, with one more
+        attempt and its time, and a timeline event; one transaction (ConflictError if the
+        task was completed meanwhile). The attempts counted after this one."""
+        customer_pk = keys.customer_gsi1pk(tenant, company, customer)
+        update = "SET attempts = if_not_exists(attempts, :zero) + :one, last_attempt_at = :at, " \
+                 "last_attempt_by = :by"  # fmt: skip
+        values = {":zero": {"N": "0"}, ":one": {"N": "1"}, ":at": {"S": now.isoformat()},
+                  ":by": {"S": by}}  # fmt: skip
+        task_key = {
+            PARTITION_KEY: {"S": tasks_pk(tenant, action.get("assignee") or UNASSIGNED)},
+            SORT_KEY: {"S": f"{action['as_of']}#{company}#{customer}#{action['step']}"},
+        }
+        event_item = {PARTITION_KEY: customer_pk, SORT_KEY: timeline_event.sk, GSI1_PK: customer_pk,
+                      GSI1_SK: timeline_event.sk, "item_type": timeline_event.item_type,
+                      **timeline_event.values}  # fmt: skip
+        ops = [
+            {"Update": {"TableName": self.table,
+                        "Key": {PARTITION_KEY: {"S": customer_pk},
+                                SORT_KEY: {"S": f"ACTION#{action['as_of']}#{action['step']}"}},
+                        "UpdateExpression": update, "ConditionExpression": "#s = :open",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": {**values, ":open": {"S": "to_do"}}}},
+            {"Update": {"TableName": self.table, "Key": task_key, "UpdateExpression": update,
+                        "ExpressionAttributeValues": values}},
+            {"Put": {"TableName": self.table, "Item": to_item(event_item)}},
+        ]  # fmt: skip
+        try:
+            self.client.transact_write_items(TransactItems=ops)
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "TransactionCanceledException":
+                raise ConflictError(customer) from err
+            raise
+        return int(action.get("attempts") or 0) + 1
 
     def cancel_action(
         self, tenant: str, company: str, customer: str, action: dict[str, Any], now: Any

@@ -7,9 +7,10 @@ Every method takes the tenant explicitly, and every key it builds starts with it
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -22,7 +23,7 @@ from botocore.exceptions import ClientError
 
 from relance.domain.aging import AgingFact
 from relance.domain.receivables import CustomerSummary
-from relance.domain.records import RECORD_TYPES, SyncRecord
+from relance.domain.records import RECORD_TYPES, SettledLine, SyncRecord
 from relance.store import keys, packs
 from relance.store.codec import from_item, to_attr, to_item
 from relance.store.schema import GSI1, GSI1_PK, GSI1_SK, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
@@ -217,6 +218,10 @@ class SyncStore:
             customer = str(getattr(record, "customer", None) or getattr(record, "number", ""))
             item[GSI1_PK] = {"S": keys.customer_gsi1pk(tenant, record.company, customer)}
             item[GSI1_SK] = {"S": sk}
+        elif record.entity == "settled_line":
+            customer = str(getattr(record, "customer", ""))
+            item[GSI1_PK] = {"S": keys.customer_history_gsi1pk(tenant, record.company, customer)}
+            item[GSI1_SK] = {"S": sk}
         return item
 
     def record_items(self, tenant: str, records: Iterable[SyncRecord]) -> list[dict[str, Any]]:
@@ -278,6 +283,17 @@ class SyncStore:
 
         for facts in self._pool().map(one_range, "0123456789"):
             yield from facts
+
+    def customer_history(self, tenant: str, company: str, customer: str) -> list[SettledLine]:
+        """The customer's settled lines of the last 24 months (payment history): one Query."""
+        pk = keys.customer_history_gsi1pk(tenant, company, customer)
+        fields = SettledLine.model_fields
+        return [
+            SettledLine.model_validate(
+                {k: v for k, v in from_item(i).items() if k in fields} | {"company": company}
+            )
+            for i in self._query(pk, index=GSI1)
+        ]
 
     def customer_items(self, tenant: str, company: str, customer: str) -> list[dict[str, Any]]:
         pk = keys.customer_gsi1pk(tenant, company, customer)
@@ -460,10 +476,18 @@ class SyncStore:
              GSI1_SK: keys.SUMMARY_GSI1SK, "item_type": "summary", **summary.model_dump()}
         )  # fmt: skip
 
-    def replace_summaries(self, tenant: str, company: str, fresh: list[CustomerSummary]) -> int:
+    def replace_summaries(
+        self,
+        tenant: str,
+        company: str,
+        fresh: list[CustomerSummary],
+        outlooks: Mapping[str, dict[str, Any]] | None = None,
+    ) -> int:
         """Store a company's new summaries, writing only those that changed (compared with
         the pack), then the pack if its content changed. Answers how many summary items
-        were written or deleted."""
+        were written or deleted. `outlooks` (by number): each customer's payment outlook
+        as the card shows it, written beside its summary when that changed (the row holds
+        the score and the date it was computed for)."""
         pk = keys.customer_summaries_pk(tenant, company)
         held, held_parts = self._held_pack(tenant, company)
         wanted = {s.number: packs.encode_row(s) for s in fresh}
@@ -485,7 +509,21 @@ class SyncStore:
             {"DeleteRequest": {"Key": {PARTITION_KEY: {"S": pk}, SORT_KEY: {"S": number}}}}
             for number in before.keys() - wanted.keys()
         ]
-        written = self._batch_write(requests)
+        beside: list[dict[str, Any]] = []  # the outlooks: not counted as summaries
+        if outlooks is not None:
+            opk = keys.outlook_pk(tenant, company)
+            beside += [
+                {"PutRequest": {"Item": _outlook_item(tenant, company, number, outlooks[number])}}
+                for number, row in wanted.items()
+                if before.get(number) != row and number in outlooks
+            ]
+            # Gone with its customer, or nothing left to score (no history, nothing open).
+            beside += [
+                {"DeleteRequest": {"Key": {PARTITION_KEY: {"S": opk}, SORT_KEY: {"S": number}}}}
+                for number in before.keys() | wanted.keys()
+                if number not in outlooks and before.get(number) != wanted.get(number)
+            ]
+        written = self._batch_write(requests + beside) - len(beside)
         # The pack last: if the items' writes fail, the next finish compares with the old one.
         self._write_pack(tenant, company, list(wanted.values()), held, held_parts)
         return written
@@ -692,6 +730,21 @@ class SyncStore:
         for item in self._query(pk, index=GSI1, newest_first=True, limit=1):
             return _public(from_item(item))
         return None
+
+
+def _outlook_item(
+    tenant: str, company: str, number: str, outlook: dict[str, Any]
+) -> dict[str, Any]:
+    """A customer's payment outlook as stored: JSON text (its factors' measures are
+    floats, which the attribute codec rightly refuses for money), in the card's Query."""
+    return {
+        PARTITION_KEY: {"S": keys.outlook_pk(tenant, company)},
+        SORT_KEY: {"S": number},
+        GSI1_PK: {"S": keys.customer_gsi1pk(tenant, company, number)},
+        GSI1_SK: {"S": keys.OUTLOOK_GSI1SK},
+        "item_type": {"S": "payment_outlook"},
+        "outlook": {"S": json.dumps(outlook, separators=(",", ":"))},
+    }
 
 
 def _replaced(rows: dict[str, packs.RawRow], row: packs.RawRow) -> packs.RawRow | None:

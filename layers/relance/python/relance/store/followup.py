@@ -148,10 +148,7 @@ class FollowUpStore:
     ) -> None:
         """Write follow-up items and the rollup change atomically; ConflictError if a
         version check fails (someone changed the item since it was read)."""
-        pk = keys.customer_gsi1pk(tenant, company, customer)
-        actions: list[dict[str, Any]] = [self._put(pk, w) for w in writes]
-        if rollup:
-            actions.append(self._rollup_update(tenant, company, customer, rollup))
+        actions = self.transact_items(tenant, company, customer, writes, rollup)
         for attempt in range(CONFLICT_ATTEMPTS):
             try:
                 self.client.transact_write_items(TransactItems=actions)
@@ -167,6 +164,22 @@ class FollowUpStore:
                 if "TransactionConflict" not in codes or attempt == CONFLICT_ATTEMPTS - 1:
                     raise
                 time.sleep(0.05 * 2**attempt)
+
+    def transact_items(
+        self,
+        tenant: str,
+        company: str,
+        customer: str,
+        writes: Iterable[Write],
+        rollup: RollupChange | None = None,
+    ) -> list[dict[str, Any]]:
+        """The TransactItems of a change, for a caller that writes it together with its
+        own items (a call's outcome closes the task in the same transaction)."""
+        pk = keys.customer_gsi1pk(tenant, company, customer)
+        actions: list[dict[str, Any]] = [self._put(pk, w) for w in writes]
+        if rollup:
+            actions.append(self._rollup_update(tenant, company, customer, rollup))
+        return actions
 
     def _put(self, pk: str, write: Write) -> dict[str, Any]:
         item = {

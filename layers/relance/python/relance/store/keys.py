@@ -5,9 +5,14 @@ Items (PK / SK, then GSI1PK / GSI1SK when the item is in the index):
 - company:        T#{t} / COMPANY#{company}
 - Sage record:    T#{t}#CO#{company} / {ENTITY}#{key}
                   customer-bound ones also GSI1: T#{t}#CO#{c}#CUST#{number} / {ENTITY}#{key}
+                  settled lines (payment history) GSI1: T#{t}#CO#{c}#HIST#{number} /
+                  SETTLED_LINE#{key}, apart from the card's key so the card never reads them
 - sync run:       T#{t}#SYNC / RUN#{run_id};  GSI1: T#{t}#RUNS / {started_at}#{run_id}
 - customer summary: T#{t}#SUMS#{company} / {customer}  (rewritten when a sync finishes)
                   GSI1: T#{t}#CO#{c}#CUST#{customer} / SUMMARY (the card reads its profile)
+- payment outlook: T#{t}#OUTLOOK#{company} / {customer}  (score factors and predicted
+                  payment dates, rewritten with the summary; decision on payment history)
+                  GSI1: T#{t}#CO#{c}#CUST#{customer} / OUTLOOK (the card's Query reads it)
 - summary pack:   T#{t}#SUMMARIES / {company}#!PACK#{part}  (every summary of the company,
                   packed: store/packs.py; beside the follow-up rollups {c}#{n}#FOLLOWUP)
                   (before decision 22 summaries were T#{t}#SUMMARIES / {company}#{customer};
@@ -26,6 +31,8 @@ tests/integration/test_store.py):
    Query PK=T#{t}#CO#{c}, SK begins_with {ENTITY}#.
 3. A customer with its contacts, open lines and summary (customer card): Query GSI1
    GSI1PK=T#{t}#CO#{c}#CUST#{num}.
+3b. A customer's payment history (settled lines of 24 months): Query GSI1
+   GSI1PK=T#{t}#CO#{c}#HIST#{num}.
 4. Was this batch already stored? GetItem T#{t}#SYNC / BATCH#{batch_id}.
 5. A run, its watermarks, the pending sync request: GetItem / Query PK=T#{t}#SYNC.
 6. Latest runs, newest first: Query GSI1 GSI1PK=T#{t}#RUNS, descending.
@@ -91,6 +98,10 @@ def customer_gsi1pk(tenant: str, company: str, customer: str) -> str:
     return f"T#{tenant}#CO#{company}#CUST#{customer}"
 
 
+def customer_history_gsi1pk(tenant: str, company: str, customer: str) -> str:
+    return f"T#{tenant}#CO#{company}#HIST#{customer}"
+
+
 def summaries_pk(tenant: str) -> str:
     return f"T#{tenant}#SUMMARIES"
 
@@ -106,6 +117,13 @@ def pack_prefix(company: str) -> str:
 
 def pack_sk(company: str, part: int) -> str:
     return f"{pack_prefix(company)}{part:03d}"
+
+
+def outlook_pk(tenant: str, company: str) -> str:
+    return f"T#{tenant}#OUTLOOK#{company}"
+
+
+OUTLOOK_GSI1SK = "OUTLOOK"
 
 
 def customer_summaries_pk(tenant: str, company: str) -> str:

@@ -25,14 +25,16 @@ from typing import Any
 
 from relance.domain.receivables import CustomerSummary, SummaryRow, Totals
 
-FORMAT = 1
+FORMAT = 2  # 2: with the score, grade and predicted cash-in (1 is still read: none of
+# them, until the company's next sync)
 PART_BYTES = 350_000  # DynamoDB items are at most 400 KB
 CACHE_SIZE = 64  # decoded packs kept per container
 COLUMNS = (
     "number", "name", "siret", "email", "city", "rep_number", "dormant", "no_reminder",
     "as_of", "open_items", "total", "overdue", "not_due", "d1_30", "d31_60", "d61_90",
-    "over_90", "oldest_due", "profile",
+    "over_90", "oldest_due", "profile", "score", "grade", "expected",
 )  # fmt: skip
+COLUMNS_V1 = COLUMNS[: COLUMNS.index("profile") + 1]
 PROFILE_COLUMN = COLUMNS.index("profile")
 RawRow = list[Any]
 
@@ -52,6 +54,8 @@ def encode_row(s: CustomerSummary) -> RawRow:
         s.as_of.isoformat(), s.open_items, money(s.total), money(s.overdue),
         money(b.not_due), money(b.d1_30), money(b.d31_60), money(b.d61_90), money(b.over_90),
         s.oldest_due.isoformat() if s.oldest_due else None, s.profile,
+        money(s.score) if s.score is not None else None, s.grade,
+        [[d.isoformat(), money(a)] for d, a in s.expected],
     ]  # fmt: skip
 
 
@@ -109,12 +113,17 @@ def _row(company: str, r: RawRow, day: Callable[[str | None], date | None]) -> S
         company, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], as_of, r[9],
         Decimal(r[10]), Decimal(r[11]),
         (Decimal(r[12]), Decimal(r[13]), Decimal(r[14]), Decimal(r[15]), Decimal(r[16])),
-        day(r[17]), r[18],
+        day(r[17]), r[18], Decimal(r[19]) if r[19] is not None else None, r[20],
+        tuple((date.fromisoformat(d), Decimal(a)) for d, a in r[21] or ()),
     )  # fmt: skip
 
 
 def decode(company: str, version: str, blob: bytes) -> Packed:
     data = json.loads(gzip.decompress(blob))
+    if data.get("format") == 1 and tuple(data["columns"]) == COLUMNS_V1:
+        # Written before scores: unscored until the company's next sync rewrites it.
+        padding = [None] * (len(COLUMNS) - len(COLUMNS_V1))
+        return Packed(company, version, [[*r, *padding] for r in data["rows"]])
     if data.get("format") != FORMAT or tuple(data["columns"]) != COLUMNS:
         raise ValueError(f"unknown summary pack format for {company}")
     return Packed(company, version, data["rows"])

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict
 
-from relance.api import display
+from relance.api import customer_export, display
 from relance.api.caller import caller
 from relance.api.http import json_response
 from relance.api.schemas import Card, CustomerPage, DashboardAnswer, answers
@@ -21,8 +21,12 @@ from relance.auth.identity import Identity
 from relance.domain.display import DisplaySettings, today_in
 from relance.domain.portfolios import Portfolio
 from relance.services.context import CallerContext
-from relance.services.receivables import CustomerQuery
-from relance.services.wiring import context_service, portfolio_service, receivables_service
+from relance.services.wiring import (
+    context_service,
+    personal_data_service,
+    portfolio_service,
+    receivables_service,
+)
 
 router = Router()
 
@@ -47,14 +51,17 @@ def _context(me: Identity, collector: str | None = None) -> tuple[CallerContext,
     return context, scopes
 
 
-@router.get("/customers", responses=answers(CustomerPage))
-def list_customers(query: Annotated[CustomerQuery, Query()]) -> Any:
+# No return annotation: with format=xlsx the answer is bytes (see api/customer_export.py).
+@router.get("/customers", responses=customer_export.list_answer(CustomerPage))
+def list_customers(query: Annotated[customer_export.CustomerListQuery, Query()]):
     me = caller(router)
     # Powertools checks the declared parameters; ours also refuses unknown ones (a typo in
     # a filter must not silently widen the list).
-    query = CustomerQuery.model_validate(_params())
+    query = customer_export.CustomerListQuery.model_validate(_params())
     context, scopes = _context(me, query.collector)
     shown = context.settings
+    if query.format:
+        return customer_export.export(me.tenant, query, shown, _today(shown), scopes)
     page = receivables_service().customers(me.tenant, query, _today(shown), scopes)
     return json_response(200, display.customer_page(page, shown))
 
@@ -62,9 +69,12 @@ def list_customers(query: Annotated[CustomerQuery, Query()]) -> Any:
 @router.get("/customers/<company>/<number>", responses=answers(Card))
 def customer_card(company: str, number: str) -> Any:
     me = caller(router)
+    # The access log (X3): its one write runs beside the card's reads, not after them.
+    viewed = personal_data_service().view_recorder(me, company, number, datetime.now(UTC))
     context, scopes = _context(me)
     shown = context.settings
     card = receivables_service().card(me.tenant, company, number, _today(shown), scopes)
+    viewed.result()
     return json_response(200, display.customer_card(card, shown))
 
 

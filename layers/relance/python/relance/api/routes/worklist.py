@@ -19,6 +19,8 @@ from relance.domain.dunning.scenarios import StepId
 from relance.domain.dunning_config import NewOverride
 from relance.services.errors import Conflict, NotFound
 from relance.services.wiring import (
+    action_document_service,
+    call_sheet_service,
     context_service,
     dunning_config_service,
     followup_service,
@@ -66,6 +68,9 @@ def list_tasks(query: Annotated[TaskQuery, Query()]) -> Any:
     me = caller(router)
     scope = context_service().load(me).scope
     tasks = worklist_service().tasks(me, query.assignee, query.status, scope is not None)
+    # Calls still to do carry their script and numbers (what the collector dials and says).
+    today = nightly_service().today(me.tenant, datetime.now(UTC))
+    tasks = call_sheet_service().attach(me.tenant, tasks, today)
     return json_response(200, {"items": tasks})
 
 
@@ -79,6 +84,26 @@ def complete_action(
     file = writable_customer(me, company, number)
     done = worklist_service().complete_action(me, file, action_id, body, datetime.now(UTC))
     return json_response(200, {"items": [done]})
+
+
+class DocumentLink(BaseModel):
+    url: str
+    content_type: str
+    expires_at: str
+
+
+@router.get(
+    "/customers/<company>/<number>/actions/<action_id>/document",
+    responses=answers(DocumentLink),
+)
+def action_document(company: str, number: str, action_id: str) -> Any:
+    """The letter PDF or the email as sent of one action (`{as_of}_{step}`), as a link to
+    S3 valid a few minutes; 404 when nothing was stored (a task, an action not sent yet)."""
+    me = caller(router)
+    scope = portfolio_service().scope(me)
+    followup_service().customer_file(me, company, number, scope, write=False)  # 404 / 403
+    link = action_document_service().link(me, company, number, action_id, datetime.now(UTC))
+    return json_response(200, link)
 
 
 @router.get("/alerts", responses=answers(Listing))
