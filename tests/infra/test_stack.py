@@ -466,6 +466,9 @@ def test_user_pool_keeps_tenant_fixed_and_roles_admin_managed(synth: Synth) -> N
     assert groups == {"admin", "user", "viewer"}
     (client,) = synth.of_type("AWS::Cognito::UserPoolClient").values()
     assert client["Properties"]["GenerateSecret"] is False
+    # The web app's sign-in form (config auth "cognito") calls InitiateAuth with
+    # USER_PASSWORD_AUTH: the client must allow it, or every sign-in fails in AWS.
+    assert "ALLOW_USER_PASSWORD_AUTH" in client["Properties"]["ExplicitAuthFlows"]
     # A user can never give themselves another tenant or role.
     assert not any(a.startswith("custom:") for a in client["Properties"]["WriteAttributes"])
 

@@ -75,9 +75,11 @@ class Auth(Construct):
             )
         self.client = self.user_pool.add_client(
             "WebClient",
-            # The browser app signs in with SRP; it cannot keep a secret.
+            # The browser app cannot keep a secret. It signs in with USER_PASSWORD_AUTH
+            # (the password goes to Cognito over TLS, never to Relance): SRP would need
+            # an SDK in the page (docs/decisions.md 31); SRP stays allowed for other clients.
             generate_secret=False,
-            auth_flows=cognito.AuthFlow(user_srp=True),
+            auth_flows=cognito.AuthFlow(user_srp=True, user_password=True),
             disable_o_auth=True,  # no hosted UI yet
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
