@@ -33,6 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bench.figures import write_results
 from bench.sagegen.behaviours import Behaviours, generate_behaviours, ledger_as_of
 from relance.domain.payments import (
     PaymentModel,
@@ -246,24 +247,8 @@ def main() -> None:
         },
         "timing_s": {"fit": round(fit_s, 3), "predict_test_invoices": round(predict_s, 3)},
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(flat(figures), indent=2) + "\n")
+    write_results(RESULTS, figures)
     print(json.dumps(figures, indent=2))
-
-
-def flat(figures: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """bench/results files are flat: nested names joined with "_"
-    (payment_dates_all_mae_days_model, grades_agreement_pct...)."""
-    out: dict[str, Any] = {}
-    for name, value in figures.items():
-        key = f"{prefix}{name}"
-        if isinstance(value, dict):
-            out.update(flat(value, f"{key}_"))
-        elif isinstance(value, list):
-            out.update(flat({str(i): v for i, v in enumerate(value, 1)}, f"{key}_"))
-        else:
-            out[key] = value
-    return out
 
 
 if __name__ == "__main__":

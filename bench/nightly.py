@@ -60,6 +60,7 @@ from rich.table import Table
 import relance.services.nightly as nightly_module
 import relance.services.wiring as wiring
 import relance.store.queues as queues_module
+from bench.figures import write_results
 from bench.sagegen.generate import generate_tenant
 from bench.sync import AS_OF, DATA, run_relay
 from local import standins
@@ -691,8 +692,7 @@ def main() -> None:
     finally:
         running.stop()
     figures["bench_s"] = round(time.perf_counter() - started, 1)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
+    write_results(RESULTS, figures)
     print_table(figures)
     console.print(f"Figures in {RESULTS.relative_to(ROOT)}")
 
