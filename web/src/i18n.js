@@ -77,6 +77,25 @@ const fr = {
   preferences: 'Préférences',
   error: 'Erreur', retry: 'Réessayer', notFound: 'Page introuvable.', sessionExpired: 'Votre session a expiré : reconnectez-vous.',
   chartLabel: 'Balance âgée par tranche de retard',
+  score: 'Score', unrated: 'Non noté', notScored: 'Pas encore de score : il est calculé à la synchronisation.',
+  scoreTitle: 'Note {grade}, score {score}/100 (plus il est haut, plus le client paie mal)',
+  unratedTitle: 'Score {score}/100, non noté : historique trop court',
+  paymentBehaviour: 'Comportement de paiement', scoreFactors: 'Facteurs du score',
+  scoreHelp: 'Score sur 100 (plus haut = moins bon payeur), calculé sur {n} facture(s) réglée(s).',
+  points: '{n} pts',
+  scoreFactorNames: {
+    days_late: 'Retard moyen de paiement', late_share: 'Part des factures payées en retard', trend: 'Tendance récente',
+    broken_promises: 'Promesses non tenues', disputes: 'Litiges', current_overdue: 'Retard actuel',
+  },
+  expectedPayment: 'Paiement attendu', expectedRange: 'entre le {from} et le {to}',
+  predictionSources: {
+    repositioned: 'date repositionnée', promise: 'promesse', customer: 'historique du client',
+    peers: 'clients comparables', company: 'moyenne de la société', due_date: 'échéance',
+  },
+  cashForecast: 'Prévision d\'encaissements', forecastLabel: 'Encaissements attendus par semaine',
+  forecastCaption: 'Encaissements attendus par semaine sur {total} ouverts ; au-delà : {beyond}.',
+  noForecast: 'Aucune prévision pour l\'instant.', week: 'Semaine', expectedIn: 'Attendu',
+  weekOf: 'Semaine du {date}', later: 'Au-delà',
 }
 
 const en = {
@@ -150,6 +169,25 @@ const en = {
   preferences: 'Preferences',
   error: 'Error', retry: 'Try again', notFound: 'Page not found.', sessionExpired: 'Your session has expired: sign in again.',
   chartLabel: 'Aged balance by days late',
+  score: 'Score', unrated: 'Not rated', notScored: 'No score yet: it is computed at the sync.',
+  scoreTitle: 'Grade {grade}, score {score}/100 (the higher, the worse the payer)',
+  unratedTitle: 'Score {score}/100, not rated: history too short',
+  paymentBehaviour: 'Payment behaviour', scoreFactors: 'Score factors',
+  scoreHelp: 'Score out of 100 (higher = worse payer), from {n} settled invoice(s).',
+  points: '{n} pts',
+  scoreFactorNames: {
+    days_late: 'Average payment delay', late_share: 'Share of invoices paid late', trend: 'Recent trend',
+    broken_promises: 'Broken promises', disputes: 'Disputes', current_overdue: 'Current overdue',
+  },
+  expectedPayment: 'Expected payment', expectedRange: 'between {from} and {to}',
+  predictionSources: {
+    repositioned: 'repositioned date', promise: 'promise', customer: 'customer history',
+    peers: 'similar customers', company: 'company average', due_date: 'due date',
+  },
+  cashForecast: 'Cash-in forecast', forecastLabel: 'Expected cash-in by week',
+  forecastCaption: 'Expected cash-in by week, out of {total} open; later: {beyond}.',
+  noForecast: 'No forecast yet.', week: 'Week', expectedIn: 'Expected',
+  weekOf: 'Week of {date}', later: 'Later',
 }
 
 const WORDS = { fr, en }

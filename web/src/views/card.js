@@ -1,7 +1,7 @@
 // Customer card (V3): everything needed to chase one customer, and the actions to do it.
 import { useState } from 'preact/hooks'
 import { api, create, get } from '../api.js'
-import { day, errorText, money, moment, settings, t } from '../i18n.js'
+import { day, errorText, money, moment, number as count, settings, t } from '../i18n.js'
 import { Failed, Flags, html, lateClass, Loading, Notice, Section, useLoad, useTitle } from '../ui.js'
 import { DocumentLink } from './document.js'
 
@@ -117,19 +117,63 @@ function Actions({ card, base, reasons, done, notify }) {
   </div>`
 }
 
-function Items({ items, caption }) {
+/** The bad-payer score (0-100, higher is worse) as a grade badge A-D and its number;
+ * "—" before a scoring sync or when the history is too thin to rate. */
+export function ScoreBadge({ score, grade }) {
+  if (score == null) return html`<span class="score-badge unrated" title=${t('notScored')}>—</span>`
+  const value = Math.round(Number(score))
+  const title = grade ? t('scoreTitle', { grade, score: value }) : t('unratedTitle', { score: value })
+  return html`<span class=${`score-badge grade-${grade || 'none'}`} title=${title}>
+    <span class="grade">${grade || '—'}</span> <span class="score-value">${value}</span></span>`
+}
+
+/** When an open item is expected to be paid, with its 80 % range. */
+function Expected({ prediction }) {
+  if (!prediction) return '—'
+  const range = t('expectedRange', { from: day(prediction.earliest), to: day(prediction.latest) })
+  return html`<span class="expected" title=${`${range} · ${t(`predictionSources.${prediction.source}`) || prediction.source}`}>
+    ${day(prediction.expected_on)}<span class="sub">${range}</span></span>`
+}
+
+function Items({ items, caption, predictions = {} }) {
   if (!items.length) return html`<p class="muted">${t('nothing')}</p>`
   return html`<div class="table-wrap"><table class="list items">
     <caption class="visually-hidden">${caption}</caption>
     <thead><tr><th scope="col">${t('invoice')}</th><th scope="col" class="hide-sm">${t('dueDate')}</th>
-      <th scope="col" class="num">${t('amount')}</th><th scope="col" class="num">${t('daysLate')}</th></tr></thead>
+      <th scope="col" class="num">${t('amount')}</th><th scope="col" class="num">${t('daysLate')}</th>
+      <th scope="col">${t('expectedPayment')}</th></tr></thead>
     <tbody>${items.map((i) => html`<tr>
       <td>${itemLabel(i)}${i.last_step && html` <span class="pill">${i.last_step.step}</span>`}</td>
       <td class="hide-sm">${day(i.due_date)}</td>
       <td class="num">${money(i.amount)}</td>
       <td class="num"><span class=${lateClass(i.days_late)}>${i.days_late > 0 ? t('days', { n: i.days_late }) : '—'}</span></td>
+      <td><${Expected} prediction=${predictions[i.entry_number]} /></td>
     </tr>`)}</tbody>
   </table></div>`
+}
+
+function measureText(factor) {
+  const m = Number(factor.measure)
+  if (factor.factor === 'late_share') return `${Math.round(m * 100)} %`
+  if (['days_late', 'trend', 'current_overdue'].includes(factor.factor)) return t('days', { n: Math.round(m) })
+  return count(Math.round(m * 100) / 100)
+}
+
+/** The score, its grade and what made it: one bar per factor, largest first. */
+function PaymentBehaviour({ payments }) {
+  if (!payments) return html`<p class="muted">${t('notScored')}</p>`
+  const top = Math.max(1, ...payments.factors.map((f) => Math.abs(Number(f.points))))
+  return html`<div class="behaviour">
+    <p class="behaviour-head"><${ScoreBadge} score=${payments.score} grade=${payments.grade} />
+      <span class="muted">${t('scoreHelp', { n: count(payments.invoices) })}</span></p>
+    ${payments.factors.length > 0 && html`<ul class="factors" aria-label=${t('scoreFactors')}>
+      ${payments.factors.map((f) => html`<li>
+        <span class="factor-name">${t(`scoreFactorNames.${f.factor}`) || f.factor}
+          <span class="sub">${measureText(f)}</span></span>
+        <span class="factor-bar" aria-hidden="true"><span style=${`width:${(Math.abs(Number(f.points)) / top) * 100}%`}></span></span>
+        <span class="factor-points num">${t('points', { n: count(Math.round(Number(f.points) * 10) / 10) })}</span>
+      </li>`)}</ul>`}
+  </div>`
 }
 
 function Contacts({ card }) {
@@ -212,6 +256,7 @@ export function CustomerCard({ me, canEdit, company, number }) {
   const chase = card.open_items.filter((i) => !i.disputed)
   const disputed = card.open_items.filter((i) => i.disputed)
   const stopped = card.dunning.stops.length > 0
+  const predictions = Object.fromEntries(((card.payments && card.payments.predictions) || []).map((p) => [p.entry_number, p]))
   return html`<div class="page card-page">
     <p><a href="#/customers" onClick=${(e) => { if (history.length > 1) { e.preventDefault(); history.back() } }}>← ${t('back')}</a></p>
     <div class="page-head customer-head">
@@ -231,9 +276,9 @@ export function CustomerCard({ me, canEdit, company, number }) {
     ${canEdit && html`<${Actions} card=${card} base=${base} reasons=${reasons.reasons} done=${done} notify=${notify} />`}
     <div class="grid-2">
       <div class="stack">
-        <${Section} title=${`${t('toChase')} (${chase.length})`} id="chase-title"><${Items} items=${chase} caption=${t('toChase')} /><//>
+        <${Section} title=${`${t('toChase')} (${chase.length})`} id="chase-title"><${Items} items=${chase} caption=${t('toChase')} predictions=${predictions} /><//>
         ${disputed.length > 0 && html`<${Section} title=${`${t('disputedItems')} (${disputed.length})`} id="disputed-title">
-          <${Items} items=${disputed} caption=${t('disputedItems')} /><//>`}
+          <${Items} items=${disputed} caption=${t('disputedItems')} predictions=${predictions} /><//>`}
         <${Section} title=${t('agedBalance')} id="card-aged-title">
           <table class="buckets"><tr>${BUCKETS.map((b) => html`<th scope="col" class=${`b-${b}`}>${t(`buckets.${b}`)}</th>`)}</tr>
             <tr>${BUCKETS.map((b) => html`<td class="num"><span class="hide-sm">${money((card.aged_balance || {})[b])}</span>
@@ -242,6 +287,7 @@ export function CustomerCard({ me, canEdit, company, number }) {
         <${Section} title=${t('timeline')} id="timeline-title"><${Timeline} card=${card} me=${me} /><//>
       </div>
       <div class="stack">
+        <${Section} title=${t('paymentBehaviour')} id="behaviour-title"><${PaymentBehaviour} payments=${card.payments} /><//>
         <${Section} title=${t('contacts')} id="contacts-title"><${Contacts} card=${card} /><//>
         <${Section} title=${t('promises')} id="promises-title"><${Promises} card=${card} /><//>
         <${Section} title=${t('disputes')} id="disputes-title">

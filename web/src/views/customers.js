@@ -3,12 +3,13 @@ import { useEffect, useState } from 'preact/hooks'
 import { get, getFile, query } from '../api.js'
 import { addWords, money, number, t } from '../i18n.js'
 import { download, Failed, Flags, html, lateClass, Loading, useLoad, useTitle } from '../ui.js'
+import { ScoreBadge } from './card.js'
 
 const LIMIT = 50
 const CHECKS = [['overdue_only', 'overdueOnly'], ['flagged', 'flaggedOnly'], ['disputed', 'disputedOnly'], ['broken_promise', 'brokenOnly']]
 const COLUMNS = [
   ['name', 'name', 'asc', ''], ['total', 'total', 'desc', 'num'], ['overdue', 'overdue', 'desc', 'num hide-sm'],
-  ['days_late', 'daysLate', 'desc', 'num'],
+  ['days_late', 'daysLate', 'desc', 'num'], ['score', 'score', 'desc', 'num'],
 ]
 
 function go(params, changes) {
@@ -132,6 +133,7 @@ export function Customers({ me, params }) {
           <td class="num">${money(r.total)}</td>
           <td class="num hide-sm">${money(r.overdue)}</td>
           <td class="num"><span class=${lateClass(r.days_late)}>${t('days', { n: r.days_late })}</span></td>
+          <td class="num"><${ScoreBadge} score=${r.score} grade=${r.grade} /></td>
           <td class="hide-sm"><${Flags} row=${r} /></td>
         </tr>`)}</tbody>
       </table>

@@ -2,7 +2,7 @@
 import { useEffect, useRef } from 'preact/hooks'
 import { get, query } from '../api.js'
 import { drawAgedBalance, loadUPlot } from '../chart.js'
-import { day, money, number, t } from '../i18n.js'
+import { day, locale, money, number, t } from '../i18n.js'
 import { Failed, Flags, html, lateClass, Loading, Section, useLoad, useTitle } from '../ui.js'
 
 const BUCKETS = ['not_due', 'd1_30', 'd31_60', 'd61_90', 'over_90']
@@ -66,6 +66,74 @@ function AgedBalance({ buckets, onDrawn }) {
       <tr>${BUCKETS.map((b) => html`<th scope="col" class=${`b-${b}`}>${t(`buckets.${b}`)}</th>`)}</tr>
       <tr>${BUCKETS.map((b) => html`<td class="num"><span class="hide-sm">${money(buckets[b])}</span>
         <span class="show-sm">${money(buckets[b], 'EUR', true)}</span></td>`)}</tr>
+    </table>
+  </figure>`
+}
+
+const shortDay = (iso) => new Date(`${iso}T00:00:00Z`).toLocaleDateString(locale(), { day: 'numeric', month: 'short', timeZone: 'UTC' })
+
+/** Weekly expected cash-in as bars into `element`; returns a function that removes it. */
+async function drawForecast(element, periods) {
+  const uPlot = await loadUPlot()
+  const xs = periods.map((_, i) => i)
+  const values = periods.map((p) => Number(p.expected || 0))
+  const width = Math.max(element.clientWidth, 280)
+  const narrow = width < 500
+  const font = `${narrow ? 11 : 12}px system-ui, sans-serif`
+  const plot = new uPlot({
+    width,
+    height: narrow ? 180 : 220,
+    legend: { show: false },
+    cursor: { show: false },
+    scales: { x: { time: false, range: [-0.5, periods.length - 0.5] }, y: { range: (u, min, max) => [0, max * 1.1 || 1] } },
+    axes: [
+      { values: (u, splits) => splits.map((i) => (Number.isInteger(i) && periods[i] && (!narrow || i % 2 === 0) ? shortDay(periods[i].start) : '')), splits: () => xs, grid: { show: false }, font },
+      { values: (u, splits) => splits.map((v) => money(v, 'EUR', true)), size: narrow ? 56 : 70, font },
+    ],
+    series: [{}, { label: t('cashForecast'), paths: () => null, points: { show: false } }],
+    hooks: {
+      draw: [(u) => {
+        const { ctx } = u
+        const half = (u.valToPos(1, 'x', true) - u.valToPos(0, 'x', true)) * 0.35
+        const y0 = u.valToPos(0, 'y', true)
+        ctx.fillStyle = '#16a34a'
+        values.forEach((v, i) => {
+          const x = u.valToPos(i, 'x', true)
+          const y = u.valToPos(v, 'y', true)
+          ctx.fillRect(x - half, y, half * 2, y0 - y)
+        })
+      }],
+    },
+  }, [xs, values], element)
+  plot.root.setAttribute('aria-hidden', 'true')
+  return () => plot.destroy()
+}
+
+/** The cash-in forecast (V6): what the open items are expected to bring in, week by week,
+ * drawn by uPlot, with the same figures as a table for screen readers. */
+function CashForecast({ forecast }) {
+  const box = useRef(null)
+  const periods = forecast.periods || []
+  useEffect(() => {
+    let remove = null
+    let gone = false
+    if (!periods.length) return undefined
+    drawForecast(box.current, periods).then((undo) => {
+      if (gone) undo()
+      else remove = undo
+    }).catch(() => {})
+    return () => { gone = true; if (remove) remove() }
+  }, [forecast])
+  if (!periods.length) return html`<p class="muted">${t('noForecast')}</p>`
+  return html`<figure class="chart forecast">
+    <div ref=${box} class="chart-box" data-testid="forecast-chart"></div>
+    <figcaption class="muted">${t('forecastCaption', { total: money(forecast.open_total), beyond: money(forecast.beyond) })}</figcaption>
+    <table class="visually-hidden" data-testid="forecast-table">
+        <caption>${t('forecastLabel')}</caption>
+        <thead><tr><th scope="col">${t('week')}</th><th scope="col" class="num">${t('expectedIn')}</th></tr></thead>
+        <tbody>${periods.map((p) => html`<tr><th scope="row">${t('weekOf', { date: day(p.start) })}</th>
+          <td class="num">${money(p.expected)}</td></tr>`)}
+          <tr><th scope="row">${t('later')}</th><td class="num">${money(forecast.beyond)}</td></tr></tbody>
     </table>
   </figure>`
 }
@@ -144,6 +212,9 @@ export function Dashboard({ me, params }) {
           <${Alerts} alerts=${board.data.alerts} />
         <//>
       </div>
+      ${d.forecast && d.forecast.week && html`<${Section} title=${t('cashForecast')} id="forecast-title">
+        <${CashForecast} forecast=${d.forecast.week} />
+      <//>`}
       <${Section} title=${t('topDebtors')} id="top-title"
         actions=${html`<a href=${listLink({})}>${t('seeAll')}</a>`}>
         <${TopDebtors} rows=${d.top_debtors} />
