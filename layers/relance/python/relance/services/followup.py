@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from relance.auth.identity import Identity
 from relance.domain.aging import AgingFact
@@ -42,6 +42,7 @@ from relance.services.errors import Conflict, Forbidden, Invalid, NotFound
 from relance.store.dynamo import ConflictError, SyncStore
 from relance.store.followup import FollowUpStore, RollupChange, Write
 
+Created = TypeVar("Created", Dispute, Promise)
 REASONS = "DISPUTE_REASONS"
 FIELDS = "CUSTOM_FIELDS"
 
@@ -182,15 +183,7 @@ class FollowUpService:
     ) -> tuple[Dispute, bool]:
         """Open a dispute; (dispute, created). Not created: a retry of the same request."""
         dispute, writes, rollup = self.dispute_change(who, file, body, now, idempotency_key)
-        sk = f"DISPUTE#{dispute.dispute_id}"
-        try:
-            self.store.commit(who.tenant, file.company, file.number, writes, rollup)
-        except ConflictError:
-            stored = self._replay(who.tenant, file, sk)
-            if stored is None:
-                raise
-            return Dispute.model_validate(stored), False
-        return dispute, True
+        return self._create(who, file, f"DISPUTE#{dispute.dispute_id}", dispute, writes, rollup)
 
     def dispute_change(
         self,
@@ -279,6 +272,26 @@ class FollowUpService:
             raise _stale("dispute", int(latest.get("version", 0))) from None
         return resolved
 
+    def _create(
+        self,
+        who: Identity,
+        file: CustomerFile,
+        sk: str,
+        made: Created,
+        writes: list[Write],
+        rollup: RollupChange,
+    ) -> tuple[Created, bool]:
+        """Write a new dispute or promise; (it, created). Its id comes from the request's
+        idempotency key when there is one: a retry finds it written and gets it back."""
+        try:
+            self.store.commit(who.tenant, file.company, file.number, writes, rollup)
+        except ConflictError:
+            stored = self._replay(who.tenant, file, sk)
+            if stored is None:
+                raise
+            return type(made).model_validate(stored), False
+        return made, True
+
     # -- payment promises (V5) ---------------------------------------------------------------
     def make_promise(
         self,
@@ -289,15 +302,7 @@ class FollowUpService:
         idempotency_key: str | None = None,
     ) -> tuple[Promise, bool]:
         promise, writes, rollup = self.promise_change(who, file, body, now, idempotency_key)
-        sk = f"PROMISE#{promise.promise_id}"
-        try:
-            self.store.commit(who.tenant, file.company, file.number, writes, rollup)
-        except ConflictError:
-            stored = self._replay(who.tenant, file, sk)
-            if stored is None:
-                raise
-            return Promise.model_validate(stored), False
-        return promise, True
+        return self._create(who, file, f"PROMISE#{promise.promise_id}", promise, writes, rollup)
 
     def promise_change(
         self,
