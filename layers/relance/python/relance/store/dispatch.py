@@ -27,7 +27,7 @@ from relance.domain.records import Customer, LedgerLine
 from relance.store import keys
 from relance.store.codec import from_item, to_item
 from relance.store.dunning import alerts_pk
-from relance.store.dynamo import dynamodb_client
+from relance.store.dynamo import dynamodb_client, transacted
 from relance.store.schema import PARTITION_KEY, SORT_KEY
 
 BATCH_GET_LIMIT = 100
@@ -172,15 +172,8 @@ class DispatchStore:
         ]  # fmt: skip
         if letter is not None:
             ops.append({"Put": {"TableName": self.table, "Item": to_item(letter)}})
-        try:
-            self.client.transact_write_items(TransactItems=ops)
-            self.requests += 1
-            return True
-        except ClientError as err:
-            self.requests += 1
-            if err.response["Error"]["Code"] == "TransactionCanceledException":
-                return False
-            raise
+        self.requests += 1
+        return transacted(self.client, ops)
 
     # -- what a message is built from ------------------------------------------------------
     def customer_and_lines(

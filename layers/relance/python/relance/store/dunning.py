@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from relance.domain.dunning.inputs import CREDIT_NOTE, INVOICE, PAYMENT, Done, Item, Override, Stop
 from relance.store import keys
 from relance.store.codec import from_item, to_item
-from relance.store.dynamo import ConflictError, dynamodb_client
+from relance.store.dynamo import ConflictError, dynamodb_client, transacted
 from relance.store.schema import GSI1_PK, GSI1_SK, PARTITION_KEY, SORT_KEY
 
 UNASSIGNED = "_"
@@ -254,12 +254,8 @@ class DunningStore:
             {"Put": {"TableName": self.table, "Item": to_item(event_item)}},
             *extra,
         ]  # fmt: skip
-        try:
-            self.client.transact_write_items(TransactItems=ops)
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "TransactionCanceledException":
-                raise ConflictError(customer) from err
-            raise
+        if not transacted(self.client, ops):
+            raise ConflictError(customer)
 
     def record_attempt(
         self,
@@ -297,12 +293,8 @@ class DunningStore:
                         "ExpressionAttributeValues": values}},
             {"Put": {"TableName": self.table, "Item": to_item(event_item)}},
         ]  # fmt: skip
-        try:
-            self.client.transact_write_items(TransactItems=ops)
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "TransactionCanceledException":
-                raise ConflictError(customer) from err
-            raise
+        if not transacted(self.client, ops):
+            raise ConflictError(customer)
         return int(action.get("attempts") or 0) + 1
 
     def cancel_action(
@@ -329,15 +321,8 @@ class DunningStore:
                         "ExpressionAttributeNames": {"#s": "status"},
                         "ExpressionAttributeValues": values}},
         ]  # fmt: skip
-        try:
-            self.client.transact_write_items(TransactItems=ops)
-            self.requests += 1
-            return True
-        except ClientError as err:
-            self.requests += 1
-            if err.response["Error"]["Code"] == "TransactionCanceledException":
-                return False
-            raise
+        self.requests += 1
+        return transacted(self.client, ops)
 
     def alert_keys(self, tenant: str, company: str) -> dict[str, str]:
         """The company's alerts held: key -> the date it was raised."""

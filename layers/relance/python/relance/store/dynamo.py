@@ -54,6 +54,18 @@ class ConflictError(Exception):
     """A conditional write lost: the item exists already or changed meanwhile."""
 
 
+def transacted(client: Any, ops: list[dict[str, Any]]) -> bool:
+    """Write `ops` in one transaction: True when written, False when one of its conditions
+    (or a concurrent transaction) cancelled it; any other error is raised."""
+    try:
+        client.transact_write_items(TransactItems=ops)
+    except ClientError as err:
+        if err.response["Error"]["Code"] == "TransactionCanceledException":
+            return False
+        raise
+    return True
+
+
 def put_versioned(
     client: Any, table: str, item: dict[str, Any], read_version: int, what: str
 ) -> None:
