@@ -157,6 +157,18 @@ def _print_dispatch(as_of: date) -> None:
         console.print(f"Letters to print / courriers à imprimer: s3://{DOCUMENTS}/{grouped}")
 
 
+def _print_bi_export(day: date) -> None:
+    """Today's exports for BI (K6): CSV, Parquet and a manifest per dataset in moto S3."""
+    from local.nightly import run_bi_export
+    from relance.store.bi_exports import exports_bucket_name
+
+    rows = run_bi_export(TENANT, day)["rows"][TENANT]
+    counts = ", ".join(f"{name} {n}" for name, n in rows.items())
+    console.print(
+        f"BI export / export BI (s3://{exports_bucket_name()}/tenant={TENANT}/): {counts}"
+    )
+
+
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
@@ -209,6 +221,7 @@ def main() -> None:
         )
         _print_logins(keys, api_url)
         _print_nightly(as_of)
+        _print_bi_export(as_of)
         console.print(f"\nWeb app on {api_url}/app/ (sign in with a demo e-mail above)")
         console.print(f"API on {api_url} — Ctrl-C to stop.")
         # The relay's resident loop, as on a client's server: sync on demand (POST

@@ -46,6 +46,8 @@ class Route:
 # Cognito-authorized methods all go to the api function).
 ROUTES = (
     Route("/relay/", "ingest", user_auth=False),
+    # The customer portal: its own function, the link's token checked there (K7).
+    Route("/portal/", "portal", user_auth=False),
     Route("/", "api", user_auth=True),
 )
 

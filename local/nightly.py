@@ -153,3 +153,22 @@ def run_dispatch(batch_size: int = 100) -> dict[str, Any]:
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
                          for i, m in enumerate(finished[start : start + 10])],
             )  # fmt: skip
+
+
+def run_bi_export(tenant: str, day: date) -> dict[str, Any]:
+    """The day's BI export of a tenant (K6) through the real handler, as the daily rule
+    would invoke it (by hand: one tenant, one day), into the exports bucket in moto."""
+    from functions.bi_export import handler as bi_fn
+    from relance.store.bi_exports import EXPORTS_BUCKET_ENV, exports_bucket_name
+
+    os.environ.setdefault(EXPORTS_BUCKET_ENV, exports_bucket_name())
+    s3 = boto3.client("s3")
+    bucket = os.environ[EXPORTS_BUCKET_ENV]
+    if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+        # The stand-ins' region (local/standins.py), as for their other buckets.
+        s3.create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"}
+        )
+    event = {"tenant_id": tenant, "date": day.isoformat()}
+    answer: dict[str, Any] = bi_fn.handler(event, LambdaContextStandIn("bi_export"))
+    return answer

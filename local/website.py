@@ -67,6 +67,12 @@ class WebSite:
         path = urlsplit(raw_path).path
         if path in ("/", "/app"):
             return 302, {"Location": "/app/", "Content-Type": "text/plain"}, b"/app/"
+        if path in ("/portal", "/portal/") and method in ("GET", "HEAD"):
+            # The customer portal's page (web/portal/) sits beside the app, as in AWS; the
+            # browser keeps the link's #t=token fragment across the redirect, and never
+            # sends it here. /portal/<anything else> is the portal's API.
+            page = "/app/portal/index.html"
+            return 302, {"Location": page, "Content-Type": "text/plain"}, page.encode()
         if path == "/local/sign-in":
             if method == "POST":
                 return self.sign_in(body)

@@ -41,6 +41,9 @@ ALL_ROUTERS = (
     "templates",
     "reminders",
     "personal_data",
+    "cash",
+    "portal_links",
+    "dso",
 )
 # Which routers serve a path, by its leading segments ("*": any one segment); the longest
 # pattern that matches wins. tests/integration/test_api_cold_start.py checks every route.
@@ -62,6 +65,8 @@ ROUTERS: dict[str, tuple[str, ...]] = {
     "settings/dunning": ("dunning_config",),
     "settings/dunning-run": ("dunning_config",),
     "settings/penalty-rates": ("dunning_config",),
+    "settings/cash-objectives": ("cash",),
+    "settings/daily-report": ("cash",),
     "settings/company": ("templates",),
     "settings/email-sender": ("templates",),
     "templates": ("templates",),
@@ -78,6 +83,11 @@ ROUTERS: dict[str, tuple[str, ...]] = {
     "controls": ("sync",),
     "access-log": ("personal_data",),
     "personal-data": ("personal_data",),
+    "settings/dso": ("dso",),
+    "dso": ("dso",),
+    "compliance": ("dso",),
+    "customers/*/*/portal-links": ("portal_links",),
+    "settings/portal": ("portal_links",),
     "openapi.json": ALL_ROUTERS,
 }
 _PATTERNS = sorted(

@@ -17,10 +17,14 @@ from relance_infra import (
 )
 from relance_infra.constructs.api import Api
 from relance_infra.constructs.auth import Auth
+from relance_infra.constructs.bi_export import BiExport
+from relance_infra.constructs.daily_report import DailyReport
 from relance_infra.constructs.deliverability import Deliverability
 from relance_infra.constructs.dispatch import Dispatch
+from relance_infra.constructs.integration_events import IntegrationEvents
 from relance_infra.constructs.layers import Layers
 from relance_infra.constructs.nightly import Nightly
+from relance_infra.constructs.portal import Portal
 from relance_infra.constructs.retention import Retention
 from relance_infra.constructs.storage import Storage
 from relance_infra.constructs.web import WebHosting
@@ -85,7 +89,32 @@ class RelanceStack(cdk.Stack):
             layers=self.layers,
             table=self.storage.table,
         )
+        # Exports for BI (K6): every tenant's datasets, daily, to their own bucket.
+        self.bi_export = BiExport(
+            self,
+            "BiExport",
+            functions_dir=FUNCTIONS_DIR,
+            layers=self.layers,
+            table=self.storage.table,
+            access_logs=self.storage.access_logs,
+        )
+        # Events for integrators (B8): the functions whose writes make them put them on the bus.
+        self.integration_events = IntegrationEvents(self, "IntegrationEvents")
+        for function, service in (
+            (self.api.api_function, "relance-api"),
+            (self.api.ingest_function, "relance-ingest"),
+            (self.dispatch.function, "relance-dispatch"),
+        ):
+            self.integration_events.grant_emit(function, service)
         # The browser app (issue 6) and the API behind one CloudFront domain.
+        self.daily_report = DailyReport(
+            self,
+            "DailyReport",
+            functions_dir=FUNCTIONS_DIR,
+            layers=self.layers,
+            table=self.storage.table,
+            sender=str(self.node.try_get_context("relance:defaultSender") or ""),
+        )
         self.web = WebHosting(
             self,
             "Web",
@@ -94,6 +123,23 @@ class RelanceStack(cdk.Stack):
             user_pool_client=self.auth.client,
             access_logs=self.storage.access_logs,
         )
+        # The customer portal (K7): its function and routes on the REST API, no Cognito;
+        # links point at its page on the web app's domain.
+        self.portal = Portal(
+            self,
+            "Portal",
+            functions_dir=FUNCTIONS_DIR,
+            layers=self.layers,
+            table=self.storage.table,
+            documents=self.dispatch.documents,
+            rest_api=self.api.rest_api,
+        )
+        self.portal.issue_links_from(
+            self.web.distribution.distribution_domain_name,
+            [self.api.api_function, self.dispatch.function],
+        )
+        # A promise or dispute the customer records on its portal is an integration event too.
+        self.integration_events.grant_emit(self.portal.function, "relance-portal")
         cdk.CfnOutput(
             self, "WebUrl", value=f"https://{self.web.distribution.distribution_domain_name}"
         )
@@ -101,6 +147,7 @@ class RelanceStack(cdk.Stack):
         cdk.CfnOutput(self, "TableName", value=self.storage.table.table_name)
         cdk.CfnOutput(self, "RawBucketName", value=self.storage.raw_bucket.bucket_name)
         cdk.CfnOutput(self, "DocumentsBucketName", value=self.dispatch.documents.bucket_name)
+        cdk.CfnOutput(self, "BiExportsBucketName", value=self.bi_export.bucket.bucket_name)
         cdk.CfnOutput(self, "UserPoolId", value=self.auth.user_pool.user_pool_id)
         cdk.CfnOutput(self, "UserPoolClientId", value=self.auth.client.user_pool_client_id)
 

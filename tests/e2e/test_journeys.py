@@ -146,13 +146,16 @@ def test_an_admin_completes_a_call_from_my_actions(page: Any, world: World, size
 @pytest.mark.parametrize("size", ["phone"])
 def test_english_is_one_choice_away_and_stays_chosen(page: Any, world: World, size: str) -> None:
     sign_in(page, world, "salesperson")
-    page.get_by_label("Langue").select_option("en")
+    # The choice is saved in the background: wait for the save before reloading or asking.
+    with page.expect_response(_settings_saved):
+        page.get_by_label("Langue").select_option("en")
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
     # Amounts in the British way (en-GB: day/month/year, as the API), the euro first.
     expect(page.locator(".tile-value").first).to_have_text(re.compile(r"^€[\d,]+\.\d\d$"))
     page.reload()
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
-    page.get_by_label("Language").select_option("fr")
+    with page.expect_response(_settings_saved):
+        page.get_by_label("Language").select_option("fr")
     expect(page.get_by_role("heading", name="Tableau de bord", level=1)).to_be_visible()
     _, shown = call(world, "salesperson", "GET", "/me/settings")
     assert shown["language"] == "fr"
@@ -179,6 +182,10 @@ def test_an_unknown_address_cannot_sign_in(page: Any, world: World, size: str) -
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("alert")).to_contain_text("Aucun utilisateur actif")
     expect(page.get_by_role("heading", name="Tableau de bord")).to_have_count(0)
+
+
+def _settings_saved(response: Any) -> bool:
+    return response.url.endswith("/me/settings") and response.request.method == "PUT"
 
 
 def _euros(amount: str) -> str:

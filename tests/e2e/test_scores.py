@@ -104,6 +104,14 @@ def test_the_card_shows_the_payment_behaviour(page: Any, world: World, size: str
     points = points.removesuffix(",0")
     expect(factors.first).to_contain_text(f"{points} pts")
     expect(factors.first.locator(".factor-bar span")).to_be_attached()
+    trend = payments["trend"]  # the world was synced once: one weekly point, no delta yet
+    sparkline = section.get_by_role("img", name=re.compile("Évolution du score"))
+    expect(sparkline).to_have_count(1)
+    first_point = Decimal(trend["points"][0]["score"])
+    said = str(first_point.normalize()) if first_point % 1 else str(int(first_point))
+    expect(sparkline).to_have_attribute("aria-label", re.compile(re.escape(said.replace(".", ","))))
+    if trend["delta_30d"] is None:
+        expect(section.locator(".score-trend")).to_contain_text("moins de 30 jours")
 
     chase = page.locator("section[aria-labelledby=chase-title] table")
     expect(chase.locator("thead")).to_contain_text("Paiement attendu")

@@ -84,6 +84,10 @@ EXPECTED_ROUTES = {
     ("PUT", "/settings/dunning-run", "COGNITO_USER_POOLS", "ApiFunction"),
     ("GET", "/settings/penalty-rates", "COGNITO_USER_POOLS", "ApiFunction"),
     ("PUT", "/settings/penalty-rates", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/settings/cash-objectives", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("PUT", "/settings/cash-objectives", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/settings/daily-report", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("PUT", "/settings/daily-report", "COGNITO_USER_POOLS", "ApiFunction"),
     ("POST", "/customers/{company}/{number}/stops", "COGNITO_USER_POOLS", "ApiFunction"),
     (
         "DELETE",
@@ -138,6 +142,31 @@ EXPECTED_ROUTES = {
     ("GET", "/personal-data", "COGNITO_USER_POOLS", "ApiFunction"),
     ("GET", "/personal-data/erasures", "COGNITO_USER_POOLS", "ApiFunction"),
     ("POST", "/personal-data/erasures", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/settings/portal", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("PUT", "/settings/portal", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("POST", "/customers/{company}/{number}/portal-links", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/customers/{company}/{number}/portal-links", "COGNITO_USER_POOLS", "ApiFunction"),
+    (
+        "DELETE",
+        "/customers/{company}/{number}/portal-links/{link_id}",
+        "COGNITO_USER_POOLS",
+        "ApiFunction",
+    ),
+    (
+        "GET",
+        "/customers/{company}/{number}/portal-links/{link_id}/accesses",
+        "COGNITO_USER_POOLS",
+        "ApiFunction",
+    ),
+    # The customer portal: no Cognito, the link's token checked by its own function (K7).
+    ("GET", "/portal/statement", "NONE", "PortalFunction"),
+    ("POST", "/portal/promises", "NONE", "PortalFunction"),
+    ("POST", "/portal/disputes", "NONE", "PortalFunction"),
+    ("POST", "/portal/messages", "NONE", "PortalFunction"),
+    ("GET", "/settings/dso", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("PUT", "/settings/dso", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/dso", "COGNITO_USER_POOLS", "ApiFunction"),
+    ("GET", "/compliance/payment-terms", "COGNITO_USER_POOLS", "ApiFunction"),
 }
 
 
@@ -283,6 +312,7 @@ def _routes(synth: Synth) -> set[tuple[str, str, str, str]]:
     functions = {
         synth.logical_id(synth.stack.api.ingest_function): "IngestFunction",
         synth.logical_id(synth.stack.api.api_function): "ApiFunction",
+        synth.logical_id(synth.stack.portal.function): "PortalFunction",
     }
     routes = set()
     for method in synth.of_type("AWS::ApiGateway::Method").values():
@@ -319,6 +349,7 @@ def test_relay_routes_require_the_signature_headers(synth: Synth) -> None:
         m["Properties"]
         for m in synth.of_type("AWS::ApiGateway::Method").values()
         if m["Properties"]["AuthorizationType"] == "NONE"
+        and "PortalFunction" not in json.dumps(m["Properties"]["Integration"]["Uri"])
     ]
     assert len(relay) == 4
     for props in relay:
@@ -342,7 +373,8 @@ def test_api_takes_gzip_bodies_and_logs_traces_and_throttles(synth: Synth) -> No
     assert props["TracingEnabled"] is True
     assert "DestinationArn" in props["AccessLogSetting"]
     assert json.loads(props["AccessLogSetting"]["Format"])["requestId"] == "$context.requestId"
-    (settings,) = props["MethodSettings"]
+    # The stage's own; the portal's methods add theirs (tests/infra/test_portal.py).
+    (settings,) = [m for m in props["MethodSettings"] if m["ResourcePath"] == "/*"]
     assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
     assert settings["DataTraceEnabled"] is False  # bodies hold personal data
 
@@ -613,7 +645,9 @@ def test_queues_have_dead_letter_queues_and_are_encrypted_and_ssl_only(synth: Sy
     queues = synth.of_type("AWS::SQS::Queue")
     # nightly, dispatch, their DLQs, the plan's failures, the SES events' and the
     # retention run's dead letters
-    assert len(queues) == 7
+    bi_export = 1  # the BI export's dead letters
+    daily_report = 1  # the daily cash report's dead letters
+    assert len(queues) == 7 + bi_export + daily_report
     for queue_id, queue in queues.items():
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
         assert _queue_ssl_only(synth, queue_id)
@@ -648,7 +682,9 @@ def test_queues_have_dead_letter_queues_and_are_encrypted_and_ssl_only(synth: Sy
             watched.add(dimension["Value"]["Fn::GetAtt"][0])
     dlqs = (nightly.nightly_dlq, nightly.dispatch_dlq, nightly.plan_failures,
             synth.stack.deliverability.dead_letters,
-            synth.stack.retention.dead_letters)  # fmt: skip
+            synth.stack.retention.dead_letters,
+            synth.stack.bi_export.dead_letters,
+            synth.stack.daily_report.dead_letters)  # fmt: skip
     assert watched == {synth.logical_id(q) for q in dlqs}
 
 

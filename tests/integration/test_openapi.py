@@ -23,6 +23,7 @@ pytestmark = pytest.mark.integration
 NO_BODY = {
     ("POST", "/users/{user_id}/deactivate"),
     ("POST", "/users/{user_id}/activate"),
+    ("POST", "/customers/{company}/{number}/portal-links"),  # a new link: nothing to send
 }
 # Routes that answer a file (CSV, Excel) rather than JSON.
 FILE_ANSWERS = {("GET", "/reminders/export")}

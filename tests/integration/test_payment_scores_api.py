@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import secrets
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,8 +21,12 @@ from bench.sagegen.generate import generate_company
 from relance.api import schemas
 from relance.domain.aging import AgingFact
 from relance.domain.payments.outlook import open_from_facts, outlooks
+from relance.domain.payments.trend import week_of
 from relance.domain.receivables import CustomerSummary
 from relance.relay.runner import run_sync
+from relance.sage.dialect import Dialect
+from relance.sage.extract import connect, extract
+from relance.sage.settings import SyncSettings
 from tests.conftest import Tenant
 from tests.integration.test_sync_end_to_end import relay_config
 from tests.integration.test_sync_history import sage_records
@@ -49,12 +53,27 @@ def synced(api_url: str, store: Any, tmp_path_factory: pytest.TempPathFactory) -
     return tenant.id, path
 
 
-def expected_scores(path: Path) -> dict[str, Any]:
-    """What the payment domain says of Sage's own lines, read straight from Sage."""
-    opened = sage_records(path, "ledger_line")
+def expected_scores(
+    path: Path, as_of: date = AS_OF, profiles: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """What the payment domain says of Sage's own lines, read straight from Sage (with the
+    customers' qualities and, as the list shows them, their dunning profiles: peers)."""
+    opened = sage_records(path, "ledger_line", as_of)
     facts = {str(x.entry_number): AgingFact(x.customer, x.aging_date, x.amount) for x in opened}
-    return outlooks("BIJOU", sage_records(path, "settled_line"), open_from_facts("BIJOU", facts),
-                    AS_OF)  # fmt: skip
+    conn = connect(f"DRIVER={{SQLite3}};Database={path}", Dialect.SQLITE)
+    try:
+        customers = extract(conn, Dialect.SQLITE, "BIJOU", "customer", SyncSettings(), as_of=as_of)  # type: ignore[arg-type]
+        qualities = {c.number: c.quality for c in customers}
+    finally:
+        conn.close()
+    return outlooks("BIJOU", sage_records(path, "settled_line", as_of),
+                    open_from_facts("BIJOU", facts), as_of, qualities=qualities,
+                    profiles=profiles)  # fmt: skip
+
+
+def shown_profiles(api_url: str, local_keys: Any, tenant: str) -> dict[str, str]:
+    _, page = user_json(api_url, local_keys, tenant, "admin", "GET", "/customers?limit=200")
+    return {r["number"]: r["profile"] for r in page["customers"] if r["profile"]}
 
 
 def test_customers_sort_by_the_score_the_synced_history_gives(
@@ -67,7 +86,7 @@ def test_customers_sort_by_the_score_the_synced_history_gives(
     assert status == 200, page
     schemas.CustomerPage.model_validate(page)
     rows = page["customers"]
-    expected = expected_scores(path)
+    expected = expected_scores(path, profiles=shown_profiles(api_url, local_keys, tenant))
     assert {r["number"]: Decimal(r["score"]) for r in rows if r["score"] is not None} == {
         n: o.score.score for n, o in expected.items()
     }
@@ -108,7 +127,8 @@ def test_the_card_explains_the_score_and_predicts_each_open_item(
 
     predicted = {p["entry_number"]: p for p in payments["predictions"]}
     assert set(predicted) == {i["entry_number"] for i in card["open_items"]}
-    expected = expected_scores(path)[worst["number"]]
+    profiles = shown_profiles(api_url, local_keys, tenant)
+    expected = expected_scores(path, profiles=profiles)[worst["number"]]
     for p in expected.predictions:
         shown = predicted[p.entry_number]
         assert shown["expected_on"] == p.expected_on.isoformat()
@@ -136,7 +156,7 @@ def test_the_dashboard_forecasts_cash_in_per_week_and_month(
     status, answer = user_json(api_url, local_keys, tenant, "admin", "GET", "/dashboard")
     assert status == 200, answer
     schemas.DashboardAnswer.model_validate(answer)
-    expected = expected_scores(path)
+    expected = expected_scores(path, profiles=shown_profiles(api_url, local_keys, tenant))
     by_day: dict[date, Decimal] = {}
     for outlook in expected.values():
         for day, amount in outlook.expected():
@@ -182,3 +202,79 @@ def test_an_outlook_follows_its_summary_and_goes_with_it(store: Any) -> None:
     unscored = scored[0].model_copy(update={"score": None, "grade": None})
     assert store.replace_summaries(tenant, "BIJOU", [unscored], {}) == 2
     assert outlook_of("C1") == [] and outlook_of("C2") == []
+
+
+# -- broken promises and the score's history (V5 -> V7) ---------------------------------
+def test_a_broken_promise_and_a_dispute_raise_the_score_at_the_next_sync_and_the_trend_shows_it(
+    api_url: str, local_keys: Any, store: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    today = datetime.now(UTC).date()  # what the API calls today for a promise's date
+    later = today + timedelta(days=35)  # another week, and 30 days on: a delta to show
+    folder = tmp_path_factory.mktemp("sage-broken")
+    path = generate_company(
+        folder / "BIJOU.db", "BIJOU", customers=30, lines=600, as_of=today, seed=33
+    ).path
+    tenant = Tenant(
+        id=f"t-{secrets.token_hex(4)}",
+        key_id=f"k-{secrets.token_hex(6)}",
+        secret=secrets.token_urlsafe(32),
+    )
+    store.put_connector(tenant.id, tenant.key_id, tenant.secret, "test relay")
+    config = relay_config(api_url, tenant, {"BIJOU": path}, folder / "s")
+    run_sync(config, mode="full", as_of=today)
+
+    def get(path: str) -> Any:
+        status, answer = user_json(api_url, local_keys, tenant.id, "user", "GET", path)
+        assert status == 200, answer
+        return answer
+
+    page = get("/customers?sort=score&order=asc&overdue_only=true&limit=200")
+    customer = next(r for r in page["customers"] if r["grade"] is not None)["number"]
+    card = get(f"/customers/BIJOU/{customer}")
+    first = Decimal(card["payments"]["score"])
+    assert card["payments"]["trend"] == {
+        "points": [{"week": week_of(today).isoformat(), "score": str(first)}],
+        "delta_30d": None,
+    }
+    promise = {"amount": card["total"], "promised_date": today.isoformat()}
+    status, made = user_json(
+        api_url, local_keys, tenant.id, "user", "POST", f"/customers/BIJOU/{customer}/promises",
+        promise,
+    )  # fmt: skip
+    assert status == 201, made
+    status, dispute = user_json(
+        api_url, local_keys, tenant.id, "user", "POST", f"/customers/BIJOU/{customer}/disputes",
+        {"reason": "price"},
+    )  # fmt: skip
+    assert status == 201, dispute
+
+    # Nothing was paid by the promised date: the next sync breaks the promise, and the
+    # score it computes counts it, with the dispute opened meanwhile.
+    run_sync(config, mode="full", as_of=later)
+    card = get(f"/customers/BIJOU/{customer}")
+    assert [p["status"] for p in card["promises"]] == ["broken"]
+    payments = card["payments"]
+    factors = {f["factor"]: f for f in payments["factors"]}
+    assert factors["broken_promises"] == {"factor": "broken_promises", "points": "3.3",
+                                          "measure": 1}  # fmt: skip
+    assert (factors["disputes"]["measure"], factors["disputes"]["points"]) == (1, "1.7")
+    profiles = shown_profiles(api_url, local_keys, tenant.id)
+    without = expected_scores(path, later, profiles)[customer]  # no follow-up counted
+    assert Decimal(payments["score"]) == without.score.score + Decimal("3.3") + Decimal("1.7")
+    assert sum(Decimal(f["points"]) for f in payments["factors"]) == Decimal(payments["score"])
+    # Two syncs in two weeks with two scores: two points, and the change over 30 days.
+    second = Decimal(payments["score"])
+    assert payments["trend"] == {
+        "points": [
+            {"week": week_of(today).isoformat(), "score": str(first)},
+            {"week": week_of(later).isoformat(), "score": str(second)},
+        ],
+        "delta_30d": str(second - first),
+    }
+    schemas.Card.model_validate(card)
+    # Another tenant does not see this customer, its score or its history.
+    other = Tenant(id=f"t-{secrets.token_hex(4)}", key_id="", secret="")
+    status, _ = user_json(
+        api_url, local_keys, other.id, "admin", "GET", f"/customers/BIJOU/{customer}"
+    )
+    assert status == 404

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 # (method, path) -> (status for our viewer, for our collector whose portfolio leaves our
 # customer out, for another tenant's admin; body). {user_id}, {company}, {number},
-# {dispute_id}, {promise_id}, {stop_id}, {override_id} and {entry} are filled with real
+# {dispute_id}, {promise_id}, {stop_id}, {override_id}, {link_id} and {entry} are filled with real
 # ids of our tenant ({template_id}/{language}/{channel}: a default template).
 CUSTOMER = "/customers/{company}/{number}"
 TEMPLATE = "/templates/{template_id}/{language}/{channel}"
@@ -75,6 +75,11 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, dict[str, Any] | None]] = {
     ("GET", "/settings/penalty-rates"): (200, 200, 200, None),
     ("PUT", "/settings/penalty-rates"): (403, 403, 200, {
         "ecb": {"2026-H1": "99"}, "legal": {"2026-H1": "99"}, "version": 0}),
+    ("GET", "/settings/cash-objectives"): (403, 403, 200, None),
+    ("PUT", "/settings/cash-objectives"): (403, 403, 200, {
+        "objectives": [{"month": "2026-11", "amount": "99"}], "version": 0}),
+    ("GET", "/settings/daily-report"): (403, 403, 200, None),
+    ("PUT", "/settings/daily-report"): (403, 403, 200, {"recipients": [], "version": 0}),
     ("POST", f"{CUSTOMER}/stops"): (403, 403, 404, {"reason": "pirate"}),
     ("DELETE", f"{CUSTOMER}/stops/{{stop_id}}"): (403, 403, 404, None),
     ("POST", f"{CUSTOMER}/overrides"): (403, 403, 404, {"step": "R5", "on": "2026-01-01"}),
@@ -108,6 +113,16 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, dict[str, Any] | None]] = {
     ("GET", "/personal-data"): (403, 403, 404, None),
     ("GET", "/personal-data/erasures"): (403, 403, 200, None),
     ("POST", "/personal-data/erasures"): (403, 403, 404, {"email": "chef@ours.fr"}),
+    ("GET", "/settings/portal"): (200, 200, 200, None),
+    ("PUT", "/settings/portal"): (403, 403, 200, {"link_days": 7, "version": 0}),
+    ("POST", f"{CUSTOMER}/portal-links"): (403, 403, 404, None),
+    ("GET", f"{CUSTOMER}/portal-links"): (200, 403, 404, None),
+    ("DELETE", f"{CUSTOMER}/portal-links/{{link_id}}"): (403, 403, 404, None),
+    ("GET", f"{CUSTOMER}/portal-links/{{link_id}}/accesses"): (200, 403, 404, None),
+    ("GET", "/settings/dso"): (200, 200, 200, None),
+    ("PUT", "/settings/dso"): (403, 403, 200, {"method": "simple", "version": 0}),
+    ("GET", "/dso"): (200, 200, 200, None),  # the collector's own (empty) series
+    ("GET", "/compliance/payment-terms"): (403, 403, 200, None),
 }  # fmt: skip
 # Query strings a route needs (the matrix's keys are the OpenAPI document's paths).
 QUERIES = {("GET", "/personal-data"): "?email=chef@ours.fr"}
@@ -178,11 +193,13 @@ def test_every_route_refuses_lower_roles_keeps_collectors_to_their_portfolio_and
     )
     stop = as_admin("POST", "/customers/BIJOU/C1/stops", {"reason": "Accord direction"})
     override = as_admin("POST", "/customers/BIJOU/C1/overrides", {"on": "2099-01-01"})
+    link = as_admin("POST", "/customers/BIJOU/C1/portal-links", None)
     ids = {
         "{user_id}": user_id, "{company}": "BIJOU", "{number}": "C1", "{entry}": "1",
         "{action_id}": "2026-11-23_R3",
         "{dispute_id}": dispute["dispute_id"], "{promise_id}": promise["promise_id"],
         "{stop_id}": stop["stop_id"], "{override_id}": override["override_id"],
+        "{link_id}": link["link_id"],
         # a default template, which every tenant has
         "{template_id}": "relance_1", "{language}": "fr", "{channel}": "email",
     }  # fmt: skip
@@ -230,9 +247,12 @@ def test_every_route_refuses_lower_roles_keeps_collectors_to_their_portfolio_and
     assert (dunning["version"], dunning["default_profile"]) == (0, "standard")
     assert as_admin("GET", "/settings/dunning-run", None)["version"] == 0
     assert as_admin("GET", "/settings/penalty-rates", None)["version"] == 0
+    assert as_admin("GET", "/settings/cash-objectives", None)["version"] == 0
+    assert as_admin("GET", "/settings/daily-report", None)["version"] == 0
     assert as_admin("GET", "/templates/relance_1/fr/email", None)["source"] == "default"
     assert as_admin("GET", "/settings/company", None)["version"] == 0
     assert as_admin("GET", "/settings/email-sender", None)["version"] == 0
+    assert as_admin("GET", "/settings/dso", None) == {"method": "count_back", "version": 0}
     assert [r["customer_name"] for r in as_admin("GET", "/reminders", None)["reminders"]] == [
         secret_name
     ]  # the reminder the collector and the other tenant did not see

@@ -11,8 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relance.domain.payments import (
+    FollowUpCounts,
     OpenItem,
     SettledInvoice,
+    followup_counts,
     open_items,
     score_customer,
     settled_invoices,
@@ -83,8 +85,8 @@ def test_a_customer_paying_on_time_is_graded_a_and_a_steady_slow_payer_c() -> No
     on_time = score_customer(monthly([0, -2, 1, 0, 2, 0, 0, -1, 1, 0, 0, 0]), [], AS_OF)
     assert on_time.grade == "A" and on_time.score < 5
     slow = score_customer(monthly([35] * 12), [], AS_OF)
-    # 35 days late on every invoice: 45 x 35/60 = 26.3 for days late, 15 for the share.
-    assert slow.score == Decimal("41.3") and slow.grade == "C"
+    # 35 days late on every invoice: 35 x 35/60 = 20.4 for days late, 25 for the share.
+    assert slow.score == Decimal("45.4") and slow.grade == "C"
     worst = score_customer(
         monthly([90] * 12),
         [OpenItem("C1", "CLI1", 99, date(2026, 3, 1), date(2026, 4, 1), Decimal("500"))],
@@ -173,3 +175,66 @@ def test_more_broken_promises_never_improve_the_score(
     fewer = score_customer(history, [], AS_OF, broken_promises=broken)
     more = score_customer(history, [], AS_OF, broken_promises=broken + 1)
     assert more.score >= fewer.score
+
+
+# -- broken promises and disputes from the follow-up rollups' dated markers ----------------
+def test_broken_promises_count_for_12_months_and_disputes_while_open_or_recent() -> None:
+    counts = followup_counts(
+        promises_broken=["2026-06-01#p1", "2025-07-01#p2", "2025-06-30#p3"],  # p3: 365 days
+        disputes_opened=["2026-05-01#d1", "2024-01-10#d2", "2024-02-10#d3", "2025-09-01#d4"],
+        disputes_resolved=["d1", "d3", "d4"],  # d2 old but still open; d3 old and resolved
+        as_of=AS_OF,
+    )
+    assert counts == FollowUpCounts(broken_promises=2, disputes=3)
+
+
+def test_a_broken_promise_shows_as_a_factor_worth_a_third_of_its_weight() -> None:
+    history = monthly([0] * 12)
+    clean = score_customer(history, [], AS_OF)
+    once = score_customer(history, [], AS_OF, broken_promises=1, disputes=1)
+    factors = {f["factor"]: f for f in once.explained()}
+    assert factors["broken_promises"] == {
+        "factor": "broken_promises",
+        "points": "3.3",
+        "measure": 1,
+    }
+    assert factors["disputes"]["points"] == "1.7"
+    assert once.score == clean.score + Decimal("5.0")
+
+
+markers = st.lists(
+    st.tuples(st.dates(date(2024, 1, 1), date(2026, 12, 31)), st.booleans()), max_size=8
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lates, amounts, markers, markers, st.dates(date(2024, 1, 1), date(2026, 12, 31)))
+def test_one_more_broken_promise_or_dispute_never_improves_the_score(
+    days_late: list[int],
+    money: list[Decimal],
+    promises: list[tuple[date, bool]],
+    disputes: list[tuple[date, bool]],
+    extra_on: date,
+) -> None:
+    """Whatever the record so far, adding one broken promise (or one dispute) at any date
+    never lowers the score; and the factors still add up to it."""
+    history = history_of(days_late, money)
+    broken = [f"{d}#p{i}" for i, (d, _) in enumerate(promises)]
+    opened = [f"{d}#d{i}" for i, (d, _) in enumerate(disputes)]
+    resolved = [f"d{i}" for i, (_, done) in enumerate(disputes) if done]
+
+    def scored(b: list[str], o: list[str]) -> Decimal:
+        counts = followup_counts(b, o, resolved, AS_OF)
+        s = score_customer(
+            history,
+            [],
+            AS_OF,
+            broken_promises=counts.broken_promises,
+            disputes=counts.disputes,
+        )
+        assert s.score == sum((f.points for f in s.factors), Decimal(0))
+        return s.score
+
+    base = scored(broken, opened)
+    assert scored([*broken, f"{extra_on}#pnew"], opened) >= base
+    assert scored(broken, [*opened, f"{extra_on}#dnew"]) >= base

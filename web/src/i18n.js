@@ -26,12 +26,16 @@ const fr = {
   alertKinds: {
     missing_email: 'E-mail manquant', missing_phone: 'Téléphone manquant', missing_address: 'Adresse manquante',
     no_reminder: 'Client à ne pas relancer', override_ignored: 'Forçage ignoré',
+    portal_dispute: 'Litige ouvert par le client (portail)', portal_promise: 'Promesse du client (portail)',
+    portal_message: 'Message du client (portail)',
   },
+  portalLink: 'Lien portail client', portalLinkMade: 'Lien du portail client créé (copié) : {url}',
   // customers
   search: 'Rechercher (nom, code, SIRET, e-mail)', customers: 'Clients', name: 'Nom', number: 'Code',
   total: 'Encours', daysLate: 'Retard', days: '{n} j', flags: 'Indicateurs', profile: 'Profil',
   overdueOnly: 'Échu seulement', flaggedOnly: 'Sous surveillance', disputedOnly: 'En litige',
   brokenOnly: 'Promesse non tenue', resultCount: '{n} clients', previous: 'Précédent', next: 'Suivant',
+  exportMenu: 'Exporter la liste', exportCsvExcel: 'CSV pour Excel', exportCsvStandard: 'CSV standard', exportExcel: 'Classeur Excel', exportDone: 'Fichier {name} téléchargé.',
   page: 'Page {page} sur {pages}', exportCsv: 'Exporter (CSV pour Excel)', noCustomer: 'Aucun client ne correspond.', sortBy: 'Trier par {col}',
   flagWatch: 'Surveillé', flagDispute: 'Litige', flagPromise: 'Promesse', flagBroken: 'Promesse non tenue',
   // card
@@ -82,6 +86,10 @@ const fr = {
   unratedTitle: 'Score {score}/100, non noté : historique trop court',
   paymentBehaviour: 'Comportement de paiement', scoreFactors: 'Facteurs du score',
   scoreHelp: 'Score sur 100 (plus haut = moins bon payeur), calculé sur {n} facture(s) réglée(s).',
+  scoreTrend: 'Évolution du score, semaine par semaine : {points}',
+  scoreDelta: '{delta} pts en 30 jours', scoreWorse: 'en hausse : le client paie moins bien',
+  scoreBetter: 'en baisse : le client paie mieux', scoreSteady: 'stable sur 30 jours',
+  scoreDeltaNone: 'Tendance : moins de 30 jours d’historique',
   points: '{n} pts',
   scoreFactorNames: {
     days_late: 'Retard moyen de paiement', late_share: 'Part des factures payées en retard', trend: 'Tendance récente',
@@ -96,6 +104,12 @@ const fr = {
   forecastCaption: 'Encaissements attendus par semaine sur {total} ouverts ; au-delà : {beyond}.',
   noForecast: 'Aucune prévision pour l\'instant.', week: 'Semaine', expectedIn: 'Attendu',
   weekOf: 'Semaine du {date}', later: 'Au-delà',
+  collectedIn: 'Encaissé', objective: 'Objectif',
+  collectedCaption: 'Encaissé hier : {yesterday} ; ce mois : {month}. Barres : encaissé (foncé) et attendu ; trait rouge : objectif.',
+  // DSO (V8)
+  dso: { title: 'DSO (délai moyen de paiement)', method: 'Méthode : {m}', month: 'Mois', days: 'Jours',
+    none: 'Pas encore de DSO : il est calculé à chaque synchronisation.', label: 'DSO par mois',
+    methods: { count_back: 'épuisement du chiffre d\'affaires', simple: 'simple (encours / CA de 3 mois)' } },
 }
 
 const en = {
@@ -121,11 +135,15 @@ const en = {
   alertKinds: {
     missing_email: 'Missing e-mail', missing_phone: 'Missing phone', missing_address: 'Missing address',
     no_reminder: 'Not to be reminded', override_ignored: 'Override ignored',
+    portal_dispute: 'Dispute opened by the customer (portal)', portal_promise: 'Customer promise (portal)',
+    portal_message: 'Customer message (portal)',
   },
+  portalLink: 'Customer portal link', portalLinkMade: 'Customer portal link made (copied): {url}',
   search: 'Search (name, code, SIRET, e-mail)', customers: 'Customers', name: 'Name', number: 'Code',
   total: 'Outstanding', daysLate: 'Late', days: '{n} d', flags: 'Flags', profile: 'Profile',
   overdueOnly: 'Overdue only', flaggedOnly: 'Watched', disputedOnly: 'Disputed',
   brokenOnly: 'Broken promise', resultCount: '{n} customers', previous: 'Previous', next: 'Next',
+  exportMenu: 'Export the list', exportCsvExcel: 'CSV for Excel', exportCsvStandard: 'Standard CSV', exportExcel: 'Excel workbook', exportDone: 'File {name} downloaded.',
   page: 'Page {page} of {pages}', exportCsv: 'Export (CSV for Excel)', noCustomer: 'No customer matches.', sortBy: 'Sort by {col}',
   flagWatch: 'Watched', flagDispute: 'Dispute', flagPromise: 'Promise', flagBroken: 'Broken promise',
   back: 'Back', contacts: 'Contacts', noContact: 'No contact.', openItems: 'Open invoices',
@@ -174,6 +192,10 @@ const en = {
   unratedTitle: 'Score {score}/100, not rated: history too short',
   paymentBehaviour: 'Payment behaviour', scoreFactors: 'Score factors',
   scoreHelp: 'Score out of 100 (higher = worse payer), from {n} settled invoice(s).',
+  scoreTrend: 'Score week by week: {points}',
+  scoreDelta: '{delta} pts in 30 days', scoreWorse: 'up: the customer pays worse',
+  scoreBetter: 'down: the customer pays better', scoreSteady: 'steady over 30 days',
+  scoreDeltaNone: 'Trend: less than 30 days of history',
   points: '{n} pts',
   scoreFactorNames: {
     days_late: 'Average payment delay', late_share: 'Share of invoices paid late', trend: 'Recent trend',
@@ -188,6 +210,12 @@ const en = {
   forecastCaption: 'Expected cash-in by week, out of {total} open; later: {beyond}.',
   noForecast: 'No forecast yet.', week: 'Week', expectedIn: 'Expected',
   weekOf: 'Week of {date}', later: 'Later',
+  collectedIn: 'Collected', objective: 'Objective',
+  collectedCaption: 'Collected yesterday: {yesterday}; this month: {month}. Bars: collected (dark) and expected; red mark: objective.',
+  // DSO (V8)
+  dso: { title: 'DSO (days sales outstanding)', method: 'Method: {m}', month: 'Month', days: 'Days',
+    none: 'No DSO yet: it is computed at each sync.', label: 'DSO by month',
+    methods: { count_back: 'count-back', simple: 'simple (receivables / 3 months\' sales)' } },
 }
 
 const WORDS = { fr, en }

@@ -89,6 +89,10 @@ USER_ROUTES = (
     Route("PUT", "/settings/dunning-run"),
     Route("GET", "/settings/penalty-rates"),
     Route("PUT", "/settings/penalty-rates"),
+    Route("GET", "/settings/cash-objectives"),
+    Route("PUT", "/settings/cash-objectives"),
+    Route("GET", "/settings/daily-report"),
+    Route("PUT", "/settings/daily-report"),
     Route("POST", "/customers/{company}/{number}/stops"),
     Route("DELETE", "/customers/{company}/{number}/stops/{stop_id}"),
     Route("POST", "/customers/{company}/{number}/overrides"),
@@ -118,6 +122,16 @@ USER_ROUTES = (
     Route("GET", "/personal-data"),
     Route("GET", "/personal-data/erasures"),
     Route("POST", "/personal-data/erasures"),
+    Route("GET", "/settings/portal"),
+    Route("PUT", "/settings/portal"),
+    Route("POST", "/customers/{company}/{number}/portal-links"),
+    Route("GET", "/customers/{company}/{number}/portal-links"),
+    Route("DELETE", "/customers/{company}/{number}/portal-links/{link_id}"),
+    Route("GET", "/customers/{company}/{number}/portal-links/{link_id}/accesses"),
+    Route("GET", "/settings/dso"),
+    Route("PUT", "/settings/dso"),
+    Route("GET", "/dso"),
+    Route("GET", "/compliance/payment-terms"),
 )
 
 

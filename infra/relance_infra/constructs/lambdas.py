@@ -36,10 +36,12 @@ def python_function(
     timeout: cdk.Duration,
     environment: dict[str, str],
     dead_letter_queue: sqs.IQueue | None = None,
+    layer_versions: list[lambda_.ILayerVersion] | None = None,
 ) -> lambda_.Function:
     """`functions/{folder}/handler.py:handler`, with its log group and role beside it.
 
     `dead_letter_queue` keeps the events of asynchronous invocations that failed every retry.
+    `layer_versions`: other layers than `layers.all` (the BI export's own deps layer).
     """
     log_group = logs.LogGroup(scope, f"{construct_id}Logs", retention=LOG_RETENTION)
     role = iam.Role(
@@ -59,7 +61,7 @@ def python_function(
         code=lambda_.Code.from_asset(
             str(functions_dir / folder), exclude=["**/__pycache__", "**/*.pyc"]
         ),
-        layers=layers.all,
+        layers=layers.all if layer_versions is None else layer_versions,
         memory_size=memory_mb,
         timeout=timeout,
         tracing=lambda_.Tracing.ACTIVE,

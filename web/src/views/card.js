@@ -74,12 +74,20 @@ function Actions({ card, base, reasons, done, notify }) {
     await api('DELETE', `${base}/stops/${stop.stop_id}`)
     done(t('saved'))
   }
+  // K7: a personal link to the customer portal, shown once (only its hash is stored).
+  const portalLink = async () => {
+    const link = await create(`${base}/portal-links`)
+    if (navigator.clipboard) await navigator.clipboard.writeText(link.url).catch(() => {})
+    done(t('portalLinkMade', { url: link.url }))
+  }
   return html`<div class="actions" role="group" aria-label=${t('actions')}>
     <div class="action-row">
       <button type="button" aria-pressed=${card.flagged} onClick=${() => setFlag().catch((e) => notify(errorText(e), 'error'))}>
         ${card.flagged ? t('unwatch') : t('watch')}</button>
       ${stopped.map((s) => html`<button type="button" onClick=${() => lift(s).catch((e) => notify(errorText(e), 'error'))}>
         ${t('lift')}</button>`)}
+      <button type="button" onClick=${() => portalLink().catch((e) => notify(errorText(e), 'error'))}>
+        ${t('portalLink')}</button>
     </div>
     <${ActionForm} title=${t('recordPromise')} primary done=${() => done(t('saved'))}
       onSubmit=${(f) => create(`${base}/promises`, {
@@ -159,6 +167,36 @@ function measureText(factor) {
   return count(Math.round(m * 100) / 100)
 }
 
+/** The score's weekly points and the live score as a small inline SVG line (no library:
+ * a dozen points), with how much it moved in 30 days (higher = worse payer). */
+function ScoreTrend({ trend, score }) {
+  if (!trend) return null
+  const values = [...trend.points.map((p) => Number(p.score)), Number(score)]
+  const width = 120
+  const height = 28
+  const top = Math.max(...values)
+  const low = Math.min(...values)
+  const span = Math.max(top - low, 1)
+  const step = values.length > 1 ? width / (values.length - 1) : 0
+  const y = (v) => (top === low ? height / 2 : 2 + (height - 4) * (1 - (v - low) / span))
+  const xy = values.map((v, i) => `${(i * step).toFixed(1)},${y(v).toFixed(1)}`)
+  const said = trend.points.map((p) => `${day(p.week)} ${count(Number(p.score))}`).join(', ')
+  const delta = trend.delta_30d === null ? null : Number(trend.delta_30d)
+  const moved = delta === null ? t('scoreDeltaNone')
+    : delta === 0 ? t('scoreSteady')
+    : `${t('scoreDelta', { delta: `${delta > 0 ? '+' : '−'}${count(Math.abs(delta))}` })}, ${t(delta > 0 ? 'scoreWorse' : 'scoreBetter')}`
+  return html`<p class="score-trend">
+    <svg width=${width} height=${height} viewBox=${`0 0 ${width} ${height}`} role="img"
+      aria-label=${t('scoreTrend', { points: said })} style="vertical-align: middle; overflow: visible">
+      ${values.length > 1
+        ? html`<polyline points=${xy.join(' ')} fill="none" stroke="currentColor" stroke-width="1.5" />`
+        : null}
+      <circle cx=${xy[xy.length - 1].split(',')[0]} cy=${xy[xy.length - 1].split(',')[1]} r="2.5" fill="currentColor" />
+    </svg>
+    <span class=${delta > 0 ? 'late late-2' : 'muted'} style="margin-left: .5rem">${moved}</span>
+  </p>`
+}
+
 /** The score, its grade and what made it: one bar per factor, largest first. */
 function PaymentBehaviour({ payments }) {
   if (!payments) return html`<p class="muted">${t('notScored')}</p>`
@@ -166,6 +204,7 @@ function PaymentBehaviour({ payments }) {
   return html`<div class="behaviour">
     <p class="behaviour-head"><${ScoreBadge} score=${payments.score} grade=${payments.grade} />
       <span class="muted">${t('scoreHelp', { n: count(payments.invoices) })}</span></p>
+    <${ScoreTrend} trend=${payments.trend} score=${payments.score} />
     ${payments.factors.length > 0 && html`<ul class="factors" aria-label=${t('scoreFactors')}>
       ${payments.factors.map((f) => html`<li>
         <span class="factor-name">${t(`scoreFactorNames.${f.factor}`) || f.factor}

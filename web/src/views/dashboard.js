@@ -2,6 +2,7 @@
 import { useEffect, useRef } from 'preact/hooks'
 import { get, query } from '../api.js'
 import { drawAgedBalance, loadUPlot } from '../chart.js'
+import { DsoTrend } from './dso.js'
 import { day, locale, money, number, t } from '../i18n.js'
 import { Failed, Flags, html, lateClass, Loading, Section, useLoad, useTitle } from '../ui.js'
 
@@ -76,7 +77,10 @@ const shortDay = (iso) => new Date(`${iso}T00:00:00Z`).toLocaleDateString(locale
 async function drawForecast(element, periods) {
   const uPlot = await loadUPlot()
   const xs = periods.map((_, i) => i)
-  const values = periods.map((p) => Number(p.expected || 0))
+  const collected = periods.map((p) => Number(p.collected || 0))
+  const values = periods.map((p, i) => collected[i] + Number(p.expected || 0))
+  const objectives = periods.map((p) => (p.objective == null ? null : Number(p.objective)))
+  const highest = Math.max(0, ...values, ...objectives.filter((o) => o !== null))
   const width = Math.max(element.clientWidth, 280)
   const narrow = width < 500
   const font = `${narrow ? 11 : 12}px system-ui, sans-serif`
@@ -85,7 +89,7 @@ async function drawForecast(element, periods) {
     height: narrow ? 180 : 220,
     legend: { show: false },
     cursor: { show: false },
-    scales: { x: { time: false, range: [-0.5, periods.length - 0.5] }, y: { range: (u, min, max) => [0, max * 1.1 || 1] } },
+    scales: { x: { time: false, range: [-0.5, periods.length - 0.5] }, y: { range: () => [0, highest * 1.1 || 1] } },
     axes: [
       { values: (u, splits) => splits.map((i) => (Number.isInteger(i) && periods[i] && (!narrow || i % 2 === 0) ? shortDay(periods[i].start) : '')), splits: () => xs, grid: { show: false }, font },
       { values: (u, splits) => splits.map((v) => money(v, 'EUR', true)), size: narrow ? 56 : 70, font },
@@ -96,11 +100,21 @@ async function drawForecast(element, periods) {
         const { ctx } = u
         const half = (u.valToPos(1, 'x', true) - u.valToPos(0, 'x', true)) * 0.35
         const y0 = u.valToPos(0, 'y', true)
-        ctx.fillStyle = '#16a34a'
+        // Collected so far (dark) under what is still expected (light): the period's
+        // outlook; the cash objective as a red mark across the bar.
         values.forEach((v, i) => {
           const x = u.valToPos(i, 'x', true)
           const y = u.valToPos(v, 'y', true)
-          ctx.fillRect(x - half, y, half * 2, y0 - y)
+          const yc = u.valToPos(collected[i], 'y', true)
+          ctx.fillStyle = '#86efac'
+          ctx.fillRect(x - half, y, half * 2, yc - y)
+          ctx.fillStyle = '#15803d'
+          ctx.fillRect(x - half, yc, half * 2, y0 - yc)
+          if (objectives[i] !== null) {
+            const yo = u.valToPos(objectives[i], 'y', true)
+            ctx.fillStyle = '#dc2626'
+            ctx.fillRect(x - half * 1.3, yo - 1, half * 2.6, 3)
+          }
         })
       }],
     },
@@ -111,7 +125,7 @@ async function drawForecast(element, periods) {
 
 /** The cash-in forecast (V6): what the open items are expected to bring in, week by week,
  * drawn by uPlot, with the same figures as a table for screen readers. */
-function CashForecast({ forecast }) {
+function CashForecast({ forecast, collected }) {
   const box = useRef(null)
   const periods = forecast.periods || []
   useEffect(() => {
@@ -127,13 +141,16 @@ function CashForecast({ forecast }) {
   if (!periods.length) return html`<p class="muted">${t('noForecast')}</p>`
   return html`<figure class="chart forecast">
     <div ref=${box} class="chart-box" data-testid="forecast-chart"></div>
-    <figcaption class="muted">${t('forecastCaption', { total: money(forecast.open_total), beyond: money(forecast.beyond) })}</figcaption>
+    <figcaption class="muted">${t('forecastCaption', { total: money(forecast.open_total), beyond: money(forecast.beyond) })}
+      ${collected && html` ${t('collectedCaption', { yesterday: money(collected.yesterday), month: money(collected.month_to_date) })}`}</figcaption>
     <table class="visually-hidden" data-testid="forecast-table">
         <caption>${t('forecastLabel')}</caption>
-        <thead><tr><th scope="col">${t('week')}</th><th scope="col" class="num">${t('expectedIn')}</th></tr></thead>
+        <thead><tr><th scope="col">${t('week')}</th><th scope="col" class="num">${t('collectedIn')}</th>
+          <th scope="col" class="num">${t('expectedIn')}</th><th scope="col" class="num">${t('objective')}</th></tr></thead>
         <tbody>${periods.map((p) => html`<tr><th scope="row">${t('weekOf', { date: day(p.start) })}</th>
-          <td class="num">${money(p.expected)}</td></tr>`)}
-          <tr><th scope="row">${t('later')}</th><td class="num">${money(forecast.beyond)}</td></tr></tbody>
+          <td class="num">${money(p.collected || 0)}</td><td class="num">${money(p.expected)}</td>
+          <td class="num">${p.objective == null ? '—' : money(p.objective)}</td></tr>`)}
+          <tr><th scope="row">${t('later')}</th><td class="num"></td><td class="num">${money(forecast.beyond)}</td><td class="num"></td></tr></tbody>
     </table>
   </figure>`
 }
@@ -213,8 +230,9 @@ export function Dashboard({ me, params }) {
         <//>
       </div>
       ${d.forecast && d.forecast.week && html`<${Section} title=${t('cashForecast')} id="forecast-title">
-        <${CashForecast} forecast=${d.forecast.week} />
+        <${CashForecast} forecast=${d.forecast.week} collected=${d.forecast.week.collected} />
       <//>`}
+      <${DsoTrend} company=${filters.company} collector=${filters.collector} />
       <${Section} title=${t('topDebtors')} id="top-title"
         actions=${html`<a href=${listLink({})}>${t('seeAll')}</a>`}>
         <${TopDebtors} rows=${d.top_debtors} />

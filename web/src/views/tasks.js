@@ -5,6 +5,7 @@ import { api, get } from '../api.js'
 import { day, errorText, money, settings, t } from '../i18n.js'
 import { Failed, html, lateClass, lazy, Loading, Notice, Tabs, useLoad, useTitle } from '../ui.js'
 import { DocumentLink } from './document.js'
+import { ExportMenu } from './export.js'
 
 const MassActions = lazy(() => import('./mass.js'), 'MassActions')
 
@@ -176,7 +177,7 @@ export function Tasks({ me, canEdit, tab = 'calls' }) {
   useTitle(t('myActions'))
   const tabs = [['calls', '#/tasks', t('tabCalls')], ['letters', '#/tasks/letters', t('tabLetters')], ['mass', '#/tasks/mass', t('tabMass')]]
   return html`<div class="page">
-    <div class="page-head"><h1>${t('myActions')}</h1></div>
+    <div class="page-head"><h1>${t('myActions')}</h1>${tab !== 'mass' && html`<${ExportMenu} path="/tasks" params=${{ status: 'to_do' }} />`}</div>
     <${Tabs} label=${t('myActions')} tabs=${tabs} current=${tab} />
     ${tab === 'mass' ? html`<${MassActions} me=${me} canEdit=${canEdit} />`
       : html`<${TaskList} key=${tab} canEdit=${canEdit} letters=${tab === 'letters'} />`}

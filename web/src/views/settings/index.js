@@ -1,18 +1,20 @@
 // Settings (admin): one tab per concern; each screen loads with this module, on demand.
 import { addWords, t } from '../../i18n.js'
 import { html, Tabs, useTitle } from '../../ui.js'
+import { Cash } from './cash.js'
 import { Company, Rates } from './company.js'
 import { Scenarios } from './scenarios.js'
 import { Sync } from './sync.js'
+import { Terms } from './terms.js'
 import { Templates } from './templates.js'
 import { Users } from './users.js'
 
 addWords({
-  fr: { st: { title: 'Paramètres', tabs: { scenarios: 'Scénarios', templates: 'Modèles', company: 'Société', rates: 'Pénalités et relance auto', users: 'Utilisateurs', sync: 'Synchronisation' } } },
-  en: { st: { title: 'Settings', tabs: { scenarios: 'Scenarios', templates: 'Templates', company: 'Company', rates: 'Penalties and run', users: 'Users', sync: 'Sync' } } },
+  fr: { st: { title: 'Paramètres', tabs: { scenarios: 'Scénarios', templates: 'Modèles', company: 'Société', rates: 'Pénalités et relance auto', users: 'Utilisateurs', sync: 'Synchronisation', terms: 'DSO et délais de paiement', cash: 'Trésorerie' } } },
+  en: { st: { title: 'Settings', tabs: { scenarios: 'Scenarios', templates: 'Templates', company: 'Company', rates: 'Penalties and run', users: 'Users', sync: 'Sync', terms: 'DSO and payment terms', cash: 'Cash' } } },
 })
 
-const SCREENS = { scenarios: Scenarios, templates: Templates, company: Company, rates: Rates, users: Users, sync: Sync }
+const SCREENS = { scenarios: Scenarios, templates: Templates, company: Company, rates: Rates, users: Users, sync: Sync, terms: Terms, cash: Cash }
 
 export function Settings({ me, tab = 'scenarios', params }) {
   const Screen = SCREENS[tab] || Scenarios

@@ -3,6 +3,7 @@
 import { get } from '../../api.js'
 import { addWords, money, moment, number, t } from '../../i18n.js'
 import { Failed, html, Loading, Section, useLoad } from '../../ui.js'
+import { ExportMenu } from '../export.js'
 
 const BUCKETS = ['not_due', 'd1_30', 'd31_60', 'd61_90', 'over_90', 'total']
 
@@ -50,6 +51,7 @@ export function Sync() {
       <div class="stack">${controls.map((c) => html`<${Control} control=${c} />`)}</div>
     <//>
     <${Section} title=${t('sy.runs')} id="runs-title">
+      <${ExportMenu} path="/sync-runs" />
       ${runs.length === 0 ? html`<p class="muted">${t('sy.none')}</p>` : html`<div class="table-wrap"><table class="list sync-runs">
         <thead><tr><th scope="col">${t('sy.started')}</th><th scope="col" class="hide-sm">${t('sy.finished')}</th><th scope="col">${t('sy.mode')}</th>
           <th scope="col">${t('sy.status')}</th><th scope="col">${t('sy.companies')}</th><th scope="col" class="num">${t('sy.records')}</th></tr></thead>

@@ -5,6 +5,7 @@ import { useState } from 'preact/hooks'
 import { api, get } from '../../api.js'
 import { addWords, errorText, t } from '../../i18n.js'
 import { Failed, Field, html, Loading, Notice, problemsOf, Section, useLoad } from '../../ui.js'
+import { ExportMenu } from '../export.js'
 
 const ROLES = ['admin', 'user', 'viewer']
 
@@ -167,6 +168,7 @@ export function Users({ me }) {
   const sorted = [...users].sort((a, b) => Number(b.active) - Number(a.active) || a.display_name.localeCompare(b.display_name))
   return html`<div class="stack">
     ${note && html`<${Notice} kind=${note.kind}>${note.text}<//>`}
+    <${ExportMenu} path="/users" />
     <div class="card table-wrap"><table class="list users">
       <caption class="visually-hidden">${t('us.title')}</caption>
       <thead><tr><th scope="col">${t('us.name')}</th><th scope="col">${t('us.role')}</th><th scope="col">${t('status')}</th><th scope="col"></th></tr></thead>

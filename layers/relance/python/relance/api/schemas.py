@@ -109,6 +109,17 @@ class ForecastPeriod(BaseModel, defer_build=True):
     start: date
     end: date
     expected: Decimal  # predicted to be paid in the period
+    collected: Decimal = Decimal(0)  # already collected in it, up to today (settled lines)
+    outlook: Decimal = Decimal(0)  # forecast to the period's end: collected + expected
+    objective: Decimal | None = None  # the cash objective (a week: its months' prorated)
+
+
+class CollectedToDate(BaseModel, defer_build=True):
+    """Cash collected (V6), from the payments the syncs found lettered."""
+
+    yesterday: Decimal
+    week_to_date: Decimal
+    month_to_date: Decimal
 
 
 class Forecast(BaseModel, defer_build=True):
@@ -117,6 +128,7 @@ class Forecast(BaseModel, defer_build=True):
     periods: list[ForecastPeriod]
     beyond: Decimal  # predicted after the last period
     open_total: Decimal  # every open item the predictions cover
+    collected: CollectedToDate | None = None  # yesterday, the week and the month to date
 
 
 class DashboardAnswer(Dashboard):
@@ -176,6 +188,20 @@ class PaymentOutlook(BaseModel, defer_build=True):
     invoices: int
     factors: list[ScoreFactor]
     predictions: list[PaymentPrediction]
+    trend: ScoreTrend | None = None  # the score's weekly history, since the first sync
+
+
+class ScorePoint(BaseModel, defer_build=True):
+    week: date  # Monday of the ISO week whose first sync gave this score
+    score: Decimal
+
+
+class ScoreTrend(BaseModel, defer_build=True):
+    """Weekly points (a new one only when the score moved) and the change over 30 days
+    (positive: worse; None while the history is younger than 30 days)."""
+
+    points: list[ScorePoint]
+    delta_30d: Decimal | None
 
 
 class Card(_Open):

@@ -83,3 +83,27 @@ def recorded(
         items = store.transact_items(who.tenant, file.company, file.number, writes, rollup)
         return items, {"dispute_id": dispute.dispute_id}
     return [], {}
+
+
+def announce(followup: FollowUpService, who: Identity, file: CustomerFile,
+             ids: dict[str, str]) -> None:  # fmt: skip
+    """Once the task's transaction committed: its promise or dispute, to integrators (B8),
+    as the card's own forms announce theirs (read back: what was committed)."""
+    from relance.domain.followup import Dispute, Promise
+    from relance.services.integration_events import (
+        announce_dispute_opened,
+        announce_promise_recorded,
+    )
+
+    if "promise_id" in ids:
+        stored = followup.store.get(who.tenant, file.company, file.number,
+                                    f"PROMISE#{ids['promise_id']}")  # fmt: skip
+        if stored:
+            promise = Promise.model_validate(stored)
+            announce_promise_recorded(who.tenant, file.company, file.number, promise)
+    if "dispute_id" in ids:
+        stored = followup.store.get(who.tenant, file.company, file.number,
+                                    f"DISPUTE#{ids['dispute_id']}")  # fmt: skip
+        if stored:
+            dispute = Dispute.model_validate(stored)
+            announce_dispute_opened(who.tenant, file.company, file.number, dispute)

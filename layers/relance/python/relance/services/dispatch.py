@@ -45,12 +45,15 @@ from relance.domain.templates import (
 )
 from relance.letters import LetterBatch, LetterInput
 from relance.services.dispatch_compose import (
+    PortalLinker,
     attaches_letter,
+    carries_portal_link,
     email_recipients,
     invoice_facts,
     language_for,
     letter_input,
 )
+from relance.services.integration_events import announce_sent
 from relance.store.dispatch import ActionRef, DispatchStore, run_letters_pk, sent_log_pk
 from relance.store.documents import (
     EML,
@@ -148,6 +151,7 @@ class DispatchService:
         default_sender: str,
         letters: LetterBatch | None = None,
         token: Callable[[], str] = lambda: secrets.token_hex(8),
+        portal: PortalLinker | None = None,
     ) -> None:
         self.store = store
         self.mailer = mailer
@@ -157,6 +161,7 @@ class DispatchService:
         self.default_sender = default_sender
         self._letters = letters
         self.token = token
+        self.portal = portal
         self._tenants: dict[str, TenantSetup] = {}
         self._setup_lock = threading.Lock()
 
@@ -290,7 +295,9 @@ class DispatchService:
             )
         return setup.collectors[assignee]
 
-    def compose(self, ref: ActionRef, action: dict[str, Any]) -> Composed:
+    def compose(
+        self, ref: ActionRef, action: dict[str, Any], now: datetime | None = None
+    ) -> Composed:
         """What a message of this action is rendered from: the customer, its lines, the
         template variables (one BatchGetItem, the tenant's set-up read once)."""
         setup = self.setup(ref.tenant)
@@ -307,8 +314,16 @@ class DispatchService:
             action, customer, setup.company,
             self._collector(ref.tenant, setup, str(action.get("assignee", ""))),
             language, as_of, ledger=ledger, currencies=setup.currencies[ref.company],
+            portal_url=self._portal_url(ref, action, now),
         )  # fmt: skip
         return Composed(customer, ledger, context, language, as_of, setup)
+
+    def _portal_url(self, ref: ActionRef, action: dict[str, Any], now: datetime | None) -> str:
+        """The action's own portal link (K7): one per action, the same on a retry."""
+        if self.portal is None or now is None or not carries_portal_link(action):
+            return ""
+        return self.portal.for_action(ref.tenant, ref.company, ref.customer,
+                                      str(action["key"]), now)  # fmt: skip
 
     def render(
         self,
@@ -349,7 +364,7 @@ class DispatchService:
         message: DispatchMessage,
         now: datetime,
     ) -> Outcome:
-        composed = self.compose(ref, action)
+        composed = self.compose(ref, action, now)
         rendered = self.render(ref, action, composed, "email", now)
         to = email_recipients(action, composed.customer)
         if not to:
@@ -379,6 +394,7 @@ class DispatchService:
         log = self._log(ref, action, composed, sent, "sent")
         if not self.store.record_sent(ref, token, sent, log):
             raise RetryLater("the claim was lost before the record: left for a human")
+        announce_sent(log, now)
         return Outcome("sent", message_id=message_id, document_key=pdf_key or eml_key)
 
     def _letter(
@@ -408,6 +424,7 @@ class DispatchService:
         }  # fmt: skip
         if not self.store.record_sent(ref, token, sent, log, run_letter):
             raise RetryLater("the claim was lost before the record")
+        announce_sent(log, now)
         return Outcome("produced", document_key=pdf_key)
 
     @staticmethod

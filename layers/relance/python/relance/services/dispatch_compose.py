@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from relance.domain.dunning.contacts import postal_address
 from relance.domain.records import Customer, LedgerLine
@@ -151,3 +151,17 @@ def attaches_letter(action: Mapping[str, Any]) -> bool:
     scenario model has no attachment switch yet, and a mise en demeure is the message
     whose formal copy matters (docs/decisions.md)."""
     return bool(action.get("formal_notice"))
+
+
+class PortalLinker(Protocol):
+    """services/portal.PortalLinks: the customer portal link a reminder carries (K7)."""
+
+    def for_action(
+        self, tenant: str, company: str, customer: str, action_key: str, now: datetime
+    ) -> str: ...
+
+
+def carries_portal_link(action: Mapping[str, Any]) -> bool:
+    """An email carries the customer's portal link; a letter does not (a link typed from
+    paper is a token copied by hand; the letter's own drafts would also issue links)."""
+    return action.get("channel") == "email" and bool(action.get("key"))

@@ -36,9 +36,16 @@ from relance.domain.followup import (
     TimelineEvent,
     assess,
 )
+from relance.domain.payments.score import FollowUpCounts, followup_counts
 from relance.domain.portfolios import Portfolio
 from relance.domain.records import Customer, LedgerLine
 from relance.services.errors import Conflict, Forbidden, Invalid, NotFound
+from relance.services.integration_events import (
+    announce_dispute_opened,
+    announce_dispute_resolved,
+    announce_promise_recorded,
+    announce_promises_broken,
+)
 from relance.store.dynamo import ConflictError, SyncStore
 from relance.store.followup import FollowUpStore, RollupChange, Write
 
@@ -183,7 +190,10 @@ class FollowUpService:
     ) -> tuple[Dispute, bool]:
         """Open a dispute; (dispute, created). Not created: a retry of the same request."""
         dispute, writes, rollup = self.dispute_change(who, file, body, now, idempotency_key)
-        return self._create(who, file, f"DISPUTE#{dispute.dispute_id}", dispute, writes, rollup)
+        made = self._create(who, file, f"DISPUTE#{dispute.dispute_id}", dispute, writes, rollup)
+        if made[1]:  # a retry's event went out with the first write (or was counted lost)
+            announce_dispute_opened(who.tenant, file.company, file.number, made[0])
+        return made
 
     def dispute_change(
         self,
@@ -225,7 +235,11 @@ class FollowUpService:
                 entries=len(disputed),
             ),
         ]
-        return dispute, writes, RollupChange(add={"open_disputes": 1, "disputed": amount})
+        opened = frozenset({f"{now.date().isoformat()}#{dispute.dispute_id}"})
+        change = RollupChange(
+            add={"open_disputes": 1, "disputed": amount}, mark={"disputes_opened": opened}
+        )
+        return dispute, writes, change
 
     def resolve_dispute(
         self, who: Identity, file: CustomerFile, dispute_id: str, body: Resolution, now: datetime
@@ -265,11 +279,15 @@ class FollowUpService:
                     Write(sk, "dispute", resolved.model_dump(), expect_version=current.version),
                     event("dispute_resolved", who.user_id, now, dispute_id=dispute_id),
                 ],
-                RollupChange(add={"open_disputes": -1, "disputed": -current.amount}),
+                RollupChange(
+                    add={"open_disputes": -1, "disputed": -current.amount},
+                    mark={"disputes_resolved": frozenset({dispute_id})},
+                ),
             )
         except ConflictError:
             latest = self.store.get(who.tenant, file.company, file.number, sk) or {}
             raise _stale("dispute", int(latest.get("version", 0))) from None
+        announce_dispute_resolved(who.tenant, file.company, file.number, resolved)
         return resolved
 
     def _create(
@@ -302,7 +320,10 @@ class FollowUpService:
         idempotency_key: str | None = None,
     ) -> tuple[Promise, bool]:
         promise, writes, rollup = self.promise_change(who, file, body, now, idempotency_key)
-        return self._create(who, file, f"PROMISE#{promise.promise_id}", promise, writes, rollup)
+        made = self._create(who, file, f"PROMISE#{promise.promise_id}", promise, writes, rollup)
+        if made[1]:
+            announce_promise_recorded(who.tenant, file.company, file.number, made[0])
+        return made
 
     def promise_change(
         self,
@@ -384,8 +405,12 @@ class FollowUpService:
     ) -> None:
         sk = f"PROMISE#{before.promise_id}"
         add: dict[str, int | Decimal] = {"open_promises": -1, "promised": -before.amount}
+        mark: dict[str, frozenset[str]] = {}
         if after.status == "broken":
             add["broken_promises"] = 1
+            # Dated, for the score's 12 months (domain/payments/score.py followup_counts).
+            day = (after.decided_on or now.date()).isoformat()
+            mark["promises_broken"] = frozenset({f"{day}#{before.promise_id}"})
         try:
             self.store.commit(
                 tenant,
@@ -402,7 +427,7 @@ class FollowUpService:
                         paid=str(after.paid),
                     ),
                 ],
-                RollupChange(add=add),
+                RollupChange(add=add, mark=mark),
             )
         except ConflictError:
             latest = self.store.get(tenant, company, number, sk) or {}
@@ -422,6 +447,7 @@ class FollowUpService:
         promises were decided. Only customers whose rollup counts open promises are read.
         """
         decided = 0
+        broken: list[tuple[str, Promise]] = []
         for (_, number), rollup in self.store.rollups(tenant, company).items():
             if int(rollup.get("open_promises", 0)) <= 0:
                 continue
@@ -447,7 +473,23 @@ class FollowUpService:
                 except Conflict:
                     continue  # changed by a user meanwhile: the next sync decides again
                 decided += 1
+                if status == "broken":
+                    broken.append((number, after))
+        announce_promises_broken(tenant, company, broken, now)
         return decided
+
+    def score_counts(self, tenant: str, company: str, as_of: date) -> dict[str, FollowUpCounts]:
+        """Per customer with follow-up, the broken promises and disputes its score counts:
+        from the company's rollups, one paged Query for the whole company."""
+        return {
+            number: followup_counts(
+                rollup.get("promises_broken", ()),
+                rollup.get("disputes_opened", ()),
+                rollup.get("disputes_resolved", ()),
+                as_of,
+            )
+            for (_, number), rollup in self.store.rollups(tenant, company).items()
+        }
 
     # -- comments (V11) ----------------------------------------------------------------------
     def add_comment(

@@ -20,10 +20,14 @@ from relance.domain.control import ControlReport, compare
 from relance.domain.dunning.profiles import ProfileBook
 from relance.domain.payments.outlook import Outlook, open_from_facts, outlooks
 from relance.domain.receivables import CustomerSummary, summarize
+from relance.services.cash import record_collected
+from relance.services.dso import record_dso
 from relance.services.errors import Conflict, Invalid, NotFound, ServiceError, Unauthorized
 from relance.services.followup import FollowUpService, open_lines_by_customer
+from relance.services.integration_events import announce_sync_finished
 from relance.services.personal_data import forget_erased
 from relance.services.profiles import ProfileService
+from relance.services.score_history import record_scores
 from relance.store.archive import BatchArchive
 from relance.store.dynamo import SyncStore
 from relance.sync import signing
@@ -231,6 +235,7 @@ class IngestService:
         )
         if run.get("request_id"):
             self.store.clear_sync_request(tenant, run["request_id"])
+        announce_sync_finished(tenant, result, now)
         return result
 
     def _key_set(self, tenant: str, run_id: str, company: str, entity: str, n: int) -> set[str]:
@@ -277,9 +282,27 @@ class IngestService:
         if self.profiles is not None and book is not None:
             owed = self.profiles.assign(tenant, result.company, owed, customers, book)
         # Score and predicted payment dates (V7, B3) from the history as this run left it.
-        settled = self.store.records(tenant, result.company, "settled_line")
+        settled = list(self.store.records(tenant, result.company, "settled_line"))
+        # Cash collected per customer and day (V6, K1): the dashboard and the daily report.
+        record_collected(self.store, tenant, result.company, settled, finish.as_of)
+        # The month's DSO figures and the payment-terms report (V8, B2).
+        record_dso(self.store, tenant, result.company, owed, settled, finish.as_of)
+        # Promises are kept or broken by what this sync found paid (V5), before the score
+        # counts the broken ones with the disputes (one rollup Query per company).
+        decided, counts = None, {}
+        if self.followup is not None:
+            decided = self.followup.assess_promises(
+                tenant, result.company, open_lines_by_customer(lines), finish.as_of, now
+            )
+            counts = self.followup.score_counts(tenant, result.company, finish.as_of)
         found = outlooks(
-            result.company, settled, open_from_facts(result.company, lines), finish.as_of
+            result.company,
+            settled,
+            open_from_facts(result.company, lines),
+            finish.as_of,
+            followup=counts,
+            qualities={c.number: c.quality for c in customers},
+            profiles={s.number: s.profile for s in owed if s.profile},
         )
         owed = [_scored(s, found.get(s.number)) for s in owed]
         updated = self.store.replace_summaries(
@@ -289,12 +312,13 @@ class IngestService:
             "company": result.company,
             "deleted": deleted,
             "summaries_updated": updated,
+            # Each rated customer's weekly score points, for the card's trend (V7).
+            "score_histories_written": record_scores(
+                self.store, tenant, result.company, found, finish.as_of
+            ),
         }
-        if self.followup is not None:
-            # Promises are kept or broken by what this sync found paid (V5).
-            summary["promises_decided"] = self.followup.assess_promises(
-                tenant, result.company, open_lines_by_customer(lines), finish.as_of, now
-            )
+        if decided is not None:
+            summary["promises_decided"] = decided
         if result.sage_aged_balance is not None:
             sage = result.sage_aged_balance
             report = compare(sage, aged_balance(sage.company, lines.values(), sage.as_of))

@@ -15,12 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from relance.domain.aging import BUCKETS, aged_balance
 from relance.domain.card import FOLLOWUP_TYPES, FollowUp, sections
+from relance.domain.cash_objectives import CashObjectives
+from relance.domain.payments.trend import decode as decode_points
+from relance.domain.payments.trend import trend
 from relance.domain.portfolios import Portfolio
 from relance.domain.receivables import ZERO, CustomerSummary, SummaryRow, Totals
 from relance.domain.records import Contact, Customer, LedgerLine
@@ -162,11 +166,17 @@ class _Expected:
 
 
 def _forecast_json(
-    expected: dict[date, Decimal], today: date, granularity: Literal["week", "month"]
+    expected: dict[date, Decimal],
+    today: date,
+    granularity: Literal["week", "month"],
+    collected: dict[date, Decimal] | None = None,
+    objective: Callable[[date, date], Decimal | None] | None = None,
 ) -> dict[str, Any]:
     """Cash-in forecast (V6) from the predicted amounts per date the last syncs left: from
     today's period on (what was expected earlier and is still open counts in it), what
-    comes after the horizon apart."""
+    comes after the horizon apart. Each period also has what was collected in it so far
+    (`collected`: per day, the syncs' settled lines), its outlook to the period's end
+    (collected + expected) and its cash objective (`objective(start, end)`), when set."""
     # Imported here: the payments package would weigh on the cold start of every route.
     from relance.domain.payments.forecast import cash_forecast
 
@@ -175,16 +185,43 @@ def _forecast_json(
         today,
         today + FORECAST_HORIZON[granularity],
         granularity,
+        collections=sorted((collected or {}).items()),
     )
-    return {
-        "periods": [
+    periods = []
+    for p in found.periods:
+        target = objective(p.start, p.end) if objective else None
+        periods.append(
             {"period": p.key, "start": p.start.isoformat(), "end": p.end.isoformat(),
-             "expected": str(p.expected)}
-            for p in found.periods
-        ],
+             "expected": str(p.expected), "collected": str(p.collected),
+             "outlook": str(p.outlook),
+             "objective": str(target) if target is not None else None}
+        )  # fmt: skip
+    return {
+        "periods": periods,
         "beyond": str(found.beyond),
         "open_total": str(found.open_total),
-    }  # fmt: skip
+        "collected": _collected_to_date(collected or {}, today),
+    }
+
+
+def collected_per_day(found: SummarySet, rows: list[SummaryRow] | None) -> dict[date, Decimal]:
+    """Cash collected per day by the customers of `rows` (None: every customer of the
+    companies read: their totals), from the cash items the summaries' Query brought."""
+    from relance.domain.payments.collected import per_day
+    from relance.store.cash_collected import decode
+
+    held = {company: decode(blob) for company, blob in found.cash_in.items()}
+    if rows is None:
+        return per_day(list(c.totals.items()) for c in held.values())
+    return per_day(
+        c.customers.get(r.number, []) for r in rows if (c := held.get(r.company)) is not None
+    )
+
+
+def _collected_to_date(collected: dict[date, Decimal], today: date) -> dict[str, str]:
+    from relance.domain.payments.collected import to_date
+
+    return to_date(collected, today).as_json()
 
 
 def _open_predictions(
@@ -197,6 +234,14 @@ def _open_predictions(
     still_open = {line.entry_number for line in lines}
     predictions = [p for p in payments["predictions"] if p["entry_number"] in still_open]
     return {**payments, "predictions": predictions}
+
+
+def _with_trend(payments: dict[str, Any] | None, points: str, as_of: date) -> dict[str, Any] | None:
+    """The outlook with the score's weekly points and its change over 30 days."""
+    if payments is None:
+        return None
+    shown = trend(decode_points(points), as_of, Decimal(payments["score"]))
+    return {**payments, "trend": shown.as_json()}
 
 
 class ReceivablesService:
@@ -232,13 +277,23 @@ class ReceivablesService:
         }
 
     def dashboard(
-        self, tenant: str, company: str | None, today: date, scopes: list[Portfolio]
+        self,
+        tenant: str,
+        company: str | None,
+        today: date,
+        scopes: list[Portfolio],
+        objectives: CashObjectives | None = None,
     ) -> dict[str, Any]:
         """The home page figures (domain/receivables.py `dashboard`, computed on light
         rows): Sage figures from the packs' totals (or the scope's, cached), follow-up
-        figures from the rollups of the rows shown."""
+        figures from the rollups of the rows shown; the cash forecast with collected to
+        date and, for the whole tenant or one company, the cash `objectives`."""
         found = self.store.summary_set(tenant, company)
         rows, totals = _in_scope(tenant, found, scopes)
+        collected = collected_per_day(found, rows if scopes else None)
+        objective = None
+        if objectives is not None and not scopes:  # a portfolio has no objective of its own
+            objective = partial(objectives.for_period, company=company)
         if totals is None:
             totals = found.totals()
             with_followup = [r for key in found.followup if (r := found.row(*key)) is not None]
@@ -262,7 +317,9 @@ class ReceivablesService:
             "flagged": sum(1 for r in with_followup if r.flagged),
             "top_debtors": [r.as_json(today) for r in top],
             "forecast": {
-                granularity: _forecast_json(totals.expected, today, granularity)
+                granularity: _forecast_json(
+                    totals.expected, today, granularity, collected, objective
+                )
                 for granularity in ("week", "month")
             },
         }
@@ -277,6 +334,8 @@ class ReceivablesService:
         followup: list[dict[str, Any]] = []
         profile: str | None = None  # the summary's: the last sync's or the last change's
         payments: dict[str, Any] | None = None  # score and predictions, the last sync's
+        score_points = ""  # the score's weekly history (domain/payments/trend.py)
+        scored_on: date | None = None  # the last sync's as_of, the trend's reference day
         for item in items:
             kind = item["item_type"]
             fields = {k: v for k, v in item.items() if not k.isupper() and k != "item_type"}
@@ -284,6 +343,9 @@ class ReceivablesService:
                 followup.append(item)
             elif kind == "summary":
                 profile = item.get("profile") or None
+                scored_on = date.fromisoformat(item["as_of"]) if item.get("as_of") else None
+            elif kind == "score_history":
+                score_points = item["points"]
             elif kind == "payment_outlook":
                 payments = json.loads(item["outlook"])
             elif kind == "customer":
@@ -316,5 +378,7 @@ class ReceivablesService:
             "aged_balance": balance.model_dump(mode="json") if balance else None,
             "total": str(sum((line.amount for line in lines), Decimal(0))),
             **sections(lines, FollowUp(followup), today),
-            "payments": _open_predictions(payments, lines),
+            "payments": _with_trend(
+                _open_predictions(payments, lines), score_points, scored_on or today
+            ),
         }

@@ -16,15 +16,19 @@ from relance.store.names import table_name
 if TYPE_CHECKING:
     from relance.services.action_documents import ActionDocumentService
     from relance.services.call_sheets import CallSheets
+    from relance.services.cash import CashObjectiveService
     from relance.services.context import ContextService
+    from relance.services.daily_report import DailyReportService
     from relance.services.deliverability import DeliverabilityService
     from relance.services.dispatch import DispatchService
+    from relance.services.dso import DsoService
     from relance.services.dunning_config import DunningConfigService
     from relance.services.exports import SentReminderService
     from relance.services.followup import FollowUpService
     from relance.services.ingest import IngestService
     from relance.services.nightly import NightlyService
     from relance.services.personal_data import PersonalDataService
+    from relance.services.portal import Portal, PortalLinks
     from relance.services.portfolios import PortfolioService
     from relance.services.profiles import ProfileService
     from relance.services.receivables import ReceivablesService
@@ -278,6 +282,7 @@ def dispatch_service() -> DispatchService:
         TemplateStore(table_name(), client),
         UserStore(table_name(), client),
         default_sender(),
+        portal=portal_links_service(),
     )
 
 
@@ -302,3 +307,61 @@ def personal_data_service() -> PersonalDataService:
 
     records = SyncStore(table_name())
     return PersonalDataService(PersonalDataStore(table_name(), records.client), records)
+
+
+@cache
+def dso_service() -> DsoService:
+    from relance.services.dso import DsoService
+    from relance.store.dso import DsoStore
+    from relance.store.followup import FollowUpStore
+
+    store = DsoStore(table_name())
+    return DsoService(store, FollowUpStore(table_name(), store.client))
+
+
+@cache
+def portal_links_service() -> PortalLinks:
+    """Portal links (K7): created by collectors and by the dispatch, one per reminder."""
+    from relance.services.portal import PortalLinks
+    from relance.store.dynamo import SyncStore
+    from relance.store.portal import PortalStore, portal_base_url
+
+    return PortalLinks(PortalStore(table_name(), SyncStore(table_name()).client), portal_base_url)
+
+
+@cache
+def portal_service() -> Portal:
+    """The customer portal's own function: follow-up, company letterhead, alerts, PDFs."""
+    from relance.services.portal import Portal
+    from relance.store.dispatch import DispatchStore
+    from relance.store.names import documents_bucket_name
+    from relance.store.portal import InvoicePdfs, PortalStore
+    from relance.store.templates import TemplateStore
+
+    followup = followup_service()
+    client = followup.store.client
+    pdfs = InvoicePdfs(documents_bucket_name())
+    return Portal(
+        PortalStore(table_name(), client),
+        followup,
+        TemplateStore(table_name(), client),
+        DispatchStore(table_name(), client),
+        pdfs.links,
+    )
+
+
+@cache
+def cash_objective_service() -> CashObjectiveService:
+    from relance.services.cash import CashObjectiveService
+    from relance.store.cash_objectives import CashObjectiveStore
+
+    return CashObjectiveService(CashObjectiveStore(table_name()))
+
+
+@cache
+def daily_report_service() -> DailyReportService:
+    from relance.services.daily_report import DailyReportService
+    from relance.store.mail import Mailer
+    from relance.store.names import default_sender, ses_configuration_set
+
+    return DailyReportService(table_name(), Mailer(ses_configuration_set()), default_sender())

@@ -20,7 +20,7 @@ from relance.domain.dunning.actions import complete
 from relance.domain.dunning.scenarios import StepId
 from relance.domain.portfolios import Portfolio
 from relance.domain.records import Customer
-from relance.services.call_outcomes import checked, recorded
+from relance.services.call_outcomes import announce, checked, recorded
 from relance.services.errors import Conflict, Forbidden, NotFound
 from relance.services.followup import CustomerFile, FollowUpService, event
 from relance.services.nightly import NightlyService, RunReport
@@ -163,6 +163,7 @@ class WorklistService:
             )
         except ConflictError:
             raise _stale_task() from None
+        announce(self.followup, who, file, recorded_ids)
         done = {**action, "status": status, "done_by": who.user_id, **recorded_ids}
         return done | ({"outcome": call_outcome} if call_outcome else {})
 

@@ -30,6 +30,8 @@ def to_attr(value: Any) -> AttributeValue | None:
         return {"M": to_item(value)}
     if isinstance(value, list | tuple):
         return {"L": [a for a in (to_attr(v) for v in value) if a is not None]}
+    if isinstance(value, set | frozenset):  # a string set: ADD to it is idempotent
+        return {"SS": sorted(str(v) for v in value)} if value else None
     raise TypeError(f"cannot store {type(value).__name__} in DynamoDB (floats are refused)")
 
 
@@ -57,6 +59,8 @@ def from_attr(attr: AttributeValue) -> Any:
         return [from_attr(v) for v in value]
     if kind == "NULL":
         return None
+    if kind == "SS":
+        return set(value)
     raise TypeError(f"unexpected DynamoDB type {kind}")
 
 

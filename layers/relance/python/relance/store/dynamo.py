@@ -323,6 +323,7 @@ class SyncStore:
         parts: dict[str, dict[int, tuple[str, int, bytes]]] = {}
         followup: dict[tuple[str, str], dict[str, Any]] = {}
         legacy: dict[str, list[CustomerSummary]] = {}
+        cash_in: dict[str, bytes] = {}
         for item in self._query(keys.summaries_pk(tenant), prefix):
             kind = item["item_type"]["S"]
             if kind == "summary_pack":
@@ -339,10 +340,12 @@ class SyncStore:
             elif kind == "summary":  # written before packs; gone at the company's next sync
                 summary = CustomerSummary.model_validate(from_item(item))
                 legacy.setdefault(summary.company, []).append(summary)
+            elif kind == "cash_collected":  # store/cash_collected.py: decoded when used
+                cash_in[item["company"]["S"]] = item["blob"]["B"]
         found = [packs.Packed.of_summaries(c, held) for c, held in legacy.items() if c not in parts]
         for c, held_parts in parts.items():
             found.append(self._assemble(tenant, c, held_parts))
-        return packs.SummarySet(found, followup)
+        return packs.SummarySet(found, followup, cash_in)
 
     def _assemble(
         self, tenant: str, company: str, held: dict[int, tuple[str, int, bytes]]

@@ -54,13 +54,16 @@ def rollup_sk(company: str, customer: str) -> str:
 
 @dataclass
 class RollupChange:
-    """Counters to add to a customer's rollup, and fields to set."""
+    """Counters to add to a customer's rollup, fields to set, and dated markers to add to
+    its string sets (e.g. "2026-07-01#{promise_id}" in promises_broken: the score counts
+    the ones of the last 12 months from the one rollup Query per company a sync reads)."""
 
     add: dict[str, int | Decimal] = field(default_factory=dict)
     set: dict[str, Any] = field(default_factory=dict)
+    mark: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.add or self.set)
+        return bool(self.add or self.set or self.mark)
 
 
 @dataclass
@@ -217,6 +220,10 @@ class FollowUpStore:
             names[f"#a{i}"] = name
             values[f":a{i}"] = {"N": str(amount)}
             adds.append(f"#a{i} :a{i}")
+        for i, (name, marks) in enumerate(change.mark.items()):
+            names[f"#m{i}"] = name
+            values[f":m{i}"] = {"SS": sorted(marks)}
+            adds.append(f"#m{i} :m{i}")
         expression = "SET " + ", ".join(sets) + (" ADD " + ", ".join(adds) if adds else "")
         return {
             "Update": {

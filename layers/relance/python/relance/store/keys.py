@@ -13,10 +13,17 @@ Items (PK / SK, then GSI1PK / GSI1SK when the item is in the index):
 - payment outlook: T#{t}#OUTLOOK#{company} / {customer}  (score factors and predicted
                   payment dates, rewritten with the summary; decision on payment history)
                   GSI1: T#{t}#CO#{c}#CUST#{customer} / OUTLOOK (the card's Query reads it)
+- score history:  T#{t}#SCOREHIST#{company} / {customer}  (weekly score points, written
+                  only when they change: store/score_history.py, domain/payments/trend.py)
+                  GSI1: T#{t}#CO#{c}#CUST#{customer} / SCORE_HISTORY (the card's Query)
 - summary pack:   T#{t}#SUMMARIES / {company}#!PACK#{part}  (every summary of the company,
                   packed: store/packs.py; beside the follow-up rollups {c}#{n}#FOLLOWUP)
                   (before decision 22 summaries were T#{t}#SUMMARIES / {company}#{customer};
                   a company's first sync after it deletes them)
+- cash collected: T#{t}#SUMMARIES / {company}#!CASHIN  (per customer and day since the 1st
+                  of the previous month, written at each sync's finish; read by pattern 9:
+                  store/cash_collected.py)
+- daily report:   T#{t}#REPORT#{user} / {local day}  (claim and snapshot; store/daily_report.py)
 - batch marker:   T#{t}#SYNC / BATCH#{batch_id}  (expires through TTL)
 - watermark:      T#{t}#SYNC / WATERMARK#{company}#{entity}
 - sync request:   T#{t}#SYNC / REQUEST

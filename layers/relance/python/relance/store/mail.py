@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.header import Header
 from email.mime.application import MIMEApplication
+from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid
@@ -69,6 +70,15 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class InlineImage:
+    """An image the HTML shows by `cid:{content_id}` (multipart/related)."""
+
+    content_id: str
+    content: bytes
+    subtype: str = "png"
+
+
+@dataclass(frozen=True)
 class OutgoingEmail:
     sender_address: str
     sender_name: str
@@ -79,6 +89,7 @@ class OutgoingEmail:
     attachments: tuple[Attachment, ...] = ()
     reply_to: str = ""
     tags: dict[str, str] = field(default_factory=dict)
+    inline: tuple[InlineImage, ...] = ()  # images the HTML shows (the daily report's chart)
 
 
 def tag_value(text: str) -> str:
@@ -106,6 +117,15 @@ def mime_message(email: OutgoingEmail) -> bytes:
     body.attach(MIMEText(email.text, "plain", "utf-8"))
     body.attach(MIMEText(email.html, "html", "utf-8"))
     message = body
+    if email.inline:  # the HTML and its images together: multipart/related (RFC 2387)
+        related = MIMEMultipart("related")
+        related.attach(body)
+        for image in email.inline:
+            picture = MIMEImage(image.content, image.subtype)
+            picture.add_header("Content-ID", f"<{image.content_id}>")
+            picture.add_header("Content-Disposition", "inline")
+            related.attach(picture)
+        message = body = related
     if email.attachments:
         message = MIMEMultipart("mixed")
         message.attach(body)

@@ -153,9 +153,15 @@ class SummarySet:
     """What lists and dashboards read: the packs of the companies asked for, and the
     follow-up figures of the customers that have any (by (company, number))."""
 
-    def __init__(self, packs: list[Packed], followup: dict[tuple[str, str], dict[str, Any]]):
+    def __init__(
+        self,
+        packs: list[Packed],
+        followup: dict[tuple[str, str], dict[str, Any]],
+        cash_in: dict[str, bytes] | None = None,
+    ):
         self.packs = sorted(packs, key=lambda p: p.company)
         self.followup = followup
+        self.cash_in = cash_in or {}  # per company: store/cash_collected.py's blob
         self._rows: list[SummaryRow] | None = None
 
     @property

@@ -17,8 +17,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from relance.api import list_columns
 from relance.api.caller import caller
 from relance.api.http import json_response
+from relance.api.list_export import FormatQuery, ListFormat, export, list_answer
 from relance.api.schemas import answers
 from relance.domain.personal_data import ErasureRequest
 from relance.services.errors import Invalid
@@ -38,6 +40,7 @@ class AccessLogQuery(BaseModel):
     to: date | None = None
     cursor: str | None = Field(default=None, max_length=500)
     limit: int = Field(default=50, ge=1, le=200)
+    format: ListFormat | None = None  # this page as a file (K5)
 
     @model_validator(mode="after")
     def _ordered(self) -> AccessLogQuery:
@@ -96,8 +99,9 @@ def _params() -> dict[str, str]:
     return dict(router.current_event.query_string_parameters or {})
 
 
-@router.get("/access-log", responses=answers(AccessLogPage))
-def access_log(query: Annotated[AccessLogQuery, Query()]) -> Any:
+# No return annotation on the lists: a file's bytes must not go through pydantic.
+@router.get("/access-log", responses=list_answer(AccessLogPage, "A page of card views"))
+def access_log(query: Annotated[AccessLogQuery, Query()]):
     me = caller(router)
     params = AccessLogQuery.model_validate(_params())
     to = params.to or datetime.now(UTC).date()
@@ -113,6 +117,8 @@ def access_log(query: Annotated[AccessLogQuery, Query()]) -> Any:
             "bad_cursor", "This cursor is not valid.", "Ce curseur n'est pas valide.",
             field="cursor",
         ) from None  # fmt: skip
+    if params.format:
+        return export(me, page["views"], params.format, **list_columns.ACCESS_LOG)
     return json_response(200, page)
 
 
@@ -135,7 +141,10 @@ def erase_person(body: Annotated[ErasureRequest, Body()]) -> Any:
     return json_response(201, personal_data_service().erase(me, body.email, datetime.now(UTC)))
 
 
-@router.get("/personal-data/erasures", responses=answers(ErasureList))
-def list_erasures() -> Any:
+@router.get("/personal-data/erasures", responses=list_answer(ErasureList, "The erasures"))
+def list_erasures(query: Annotated[FormatQuery, Query()]):
     me = caller(router)
-    return json_response(200, {"erasures": personal_data_service().erasures(me)})
+    erasures = personal_data_service().erasures(me)
+    if query.format:
+        return export(me, erasures, query.format, **list_columns.ERASURES)
+    return json_response(200, {"erasures": erasures})

@@ -40,11 +40,14 @@ def _params() -> dict[str, str]:
     return dict(router.current_event.query_string_parameters or {})
 
 
-def _context(me: Identity, collector: str | None = None) -> tuple[CallerContext, list[Portfolio]]:
+def _context(
+    me: Identity, collector: str | None = None, *, with_cash_objectives: bool = False
+) -> tuple[CallerContext, list[Portfolio]]:
     """The caller's settings (V9) and the portfolios a read is limited to: the caller's own
     (a collector with one), and the chosen collector's when a list is filtered by it (K4).
-    Settings and own portfolio come in one request (store/caller.py)."""
-    context = context_service().load(me)
+    Settings and own portfolio (and the cash objectives) come in one request
+    (store/caller.py)."""
+    context = context_service().load(me, with_cash_objectives=with_cash_objectives)
     scopes = [context.scope] if context.scope is not None else []
     if collector:
         scopes.append(portfolio_service().of_collector(me, collector))
@@ -89,7 +92,9 @@ class DashboardQuery(BaseModel):
 def home_dashboard(query: Annotated[DashboardQuery, Query()]) -> Any:
     me = caller(router)
     params = DashboardQuery.model_validate(_params())
-    context, scopes = _context(me, params.collector)
+    context, scopes = _context(me, params.collector, with_cash_objectives=True)
     shown = context.settings
-    board = receivables_service().dashboard(me.tenant, params.company, _today(shown), scopes)
+    board = receivables_service().dashboard(
+        me.tenant, params.company, _today(shown), scopes, context.cash_objectives
+    )
     return json_response(200, display.dashboard(board, shown))

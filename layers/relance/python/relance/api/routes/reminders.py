@@ -22,7 +22,7 @@ from relance.api.http import json_response
 from relance.api.schemas import answers
 from relance.api.template_schemas import SentReminderPage
 from relance.domain.display import DisplaySettings, moment, money, today_in
-from relance.domain.sent_reminders import CSV_TYPE, XLSX_TYPE, SentReminder, to_csv, to_xlsx
+from relance.domain.sent_reminders import CSV_TYPE, XLSX_TYPE, SentReminder, export
 from relance.services.exports import ExportQuery, ReminderPageQuery
 from relance.services.wiring import context_service, sent_reminder_service
 
@@ -79,17 +79,11 @@ def export_reminders(query: Annotated[ExportQuery, Query()]):
     start, end = params.days(today)
     rows = sent_reminder_service().export(me.tenant, params, today, settings.zone, context.scope)
     name = f"{'relances' if settings.language == 'fr' else 'reminders'}-{start}-{end}"
-    disposition = f'attachment; filename="{name}.{params.format}"'
-    if params.format == "xlsx":
-        return Response(
-            status_code=200,
-            content_type=XLSX_TYPE,
-            body=to_xlsx(rows, settings.language, settings.zone),  # bytes: sent as base64
-            headers={"Content-Disposition": disposition},
-        )
+    extension = "xlsx" if params.format == "xlsx" else "csv"  # csv-standard is a CSV too
+    disposition = f'attachment; filename="{name}.{extension}"'
     return Response(
         status_code=200,
-        content_type=CSV_TYPE,
-        body=to_csv(rows, settings.language, settings.zone),
+        content_type=XLSX_TYPE if params.format == "xlsx" else CSV_TYPE,
+        body=export(rows, params.format, settings.language, settings.zone),  # bytes: base64
         headers={"Content-Disposition": disposition},
     )

@@ -9,8 +9,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel, ConfigDict
 
+from relance.api import list_columns
 from relance.api.caller import caller
 from relance.api.http import json_response
+from relance.api.list_export import FormatQuery, export, list_answer
 from relance.api.schemas import Controls, Runs, SyncRequest, answers
 from relance.services.errors import NotFound
 from relance.services.wiring import ingest_service
@@ -31,10 +33,14 @@ def request_sync(body: Annotated[SyncRequestBody, Body()]) -> Any:
     return json_response(202, request)
 
 
-@router.get("/sync-runs", responses=answers(Runs))
-def list_runs() -> Any:
+# No return annotation: a file's bytes must not go through pydantic (api/list_export.py).
+@router.get("/sync-runs", responses=list_answer(Runs, "The latest sync runs"))
+def list_runs(query: Annotated[FormatQuery, Query()]):
     me = caller(router)
-    return json_response(200, {"runs": ingest_service().store.list_runs(me.tenant)})
+    runs = ingest_service().store.list_runs(me.tenant)
+    if query.format:
+        return export(me, runs, query.format, **list_columns.SYNC_RUNS)
+    return json_response(200, {"runs": runs})
 
 
 @router.get("/controls/aged-balance", responses=answers(Controls))

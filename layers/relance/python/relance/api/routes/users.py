@@ -17,10 +17,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
+from relance.api import list_columns
 from relance.api.caller import caller
 from relance.api.http import json_response
+from relance.api.list_export import FormatQuery, export, list_answer
 from relance.api.schemas import Me, Proposals, Users, answers
 from relance.domain.users import NewUser, User, UserPatch
 from relance.services.wiring import user_service
@@ -33,9 +35,14 @@ def me() -> Any:
     return json_response(200, user_service().me(caller(router)))
 
 
-@router.get("/users", responses=answers(Users))
-def list_users() -> Any:
-    return json_response(200, {"users": user_service().list_users(caller(router))})
+# No return annotation: a file's bytes must not go through pydantic (api/list_export.py).
+@router.get("/users", responses=list_answer(Users, "The workspace's users"))
+def list_users(query: Annotated[FormatQuery, Query()]):
+    me = caller(router)
+    users = user_service().list_users(me)
+    if query.format:
+        return export(me, users, query.format, **list_columns.USERS)
+    return json_response(200, {"users": users})
 
 
 @router.post("/users", responses=answers(User, 201, "Created"))

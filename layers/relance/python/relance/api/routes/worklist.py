@@ -11,9 +11,11 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from relance.api import list_columns
 from relance.api.caller import caller
 from relance.api.customer import writable_customer
 from relance.api.http import json_response
+from relance.api.list_export import FormatQuery, ListFormat, export, list_answer
 from relance.api.schemas import answers
 from relance.domain.dunning.scenarios import StepId
 from relance.domain.dunning_config import NewOverride
@@ -38,12 +40,14 @@ class TaskQuery(BaseModel):
 
     assignee: str | None = None  # a user id; "_" the unassigned pool (admins)
     status: str | None = None  # to_do, done, skipped
+    format: ListFormat | None = None  # the same tasks as a file (K5)
 
 
 class AlertQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     company: str | None = None
+    format: ListFormat | None = None
 
 
 class Listing(BaseModel):
@@ -63,14 +67,17 @@ class RunAnswer(BaseModel):
     companies: list[dict[str, Any]]
 
 
-@router.get("/tasks", responses=answers(Listing))
-def list_tasks(query: Annotated[TaskQuery, Query()]) -> Any:
+# No return annotation on the lists: a file's bytes must not go through pydantic.
+@router.get("/tasks", responses=list_answer(Listing, "The tasks"))
+def list_tasks(query: Annotated[TaskQuery, Query()]):
     me = caller(router)
     scope = context_service().load(me).scope
     tasks = worklist_service().tasks(me, query.assignee, query.status, scope is not None)
     # Calls still to do carry their script and numbers (what the collector dials and says).
     today = nightly_service().today(me.tenant, datetime.now(UTC))
     tasks = call_sheet_service().attach(me.tenant, tasks, today)
+    if query.format:
+        return export(me, tasks, query.format, **list_columns.TASKS)
     return json_response(200, {"items": tasks})
 
 
@@ -106,17 +113,23 @@ def action_document(company: str, number: str, action_id: str) -> Any:
     return json_response(200, link)
 
 
-@router.get("/alerts", responses=answers(Listing))
-def list_alerts(query: Annotated[AlertQuery, Query()]) -> Any:
+@router.get("/alerts", responses=list_answer(Listing, "The alerts"))
+def list_alerts(query: Annotated[AlertQuery, Query()]):
     me = caller(router)
     scope = context_service().load(me).scope
-    return json_response(200, {"items": worklist_service().alerts(me, query.company, scope)})
+    alerts = worklist_service().alerts(me, query.company, scope)
+    if query.format:
+        return export(me, alerts, query.format, **list_columns.ALERTS)
+    return json_response(200, {"items": alerts})
 
 
-@router.get("/dunning/runs", responses=answers(Listing))
-def list_runs() -> Any:
+@router.get("/dunning/runs", responses=list_answer(Listing, "The dunning runs"))
+def list_runs(query: Annotated[FormatQuery, Query()]):
     me = caller(router)
-    return json_response(200, {"items": worklist_service().runs(me)})
+    runs = worklist_service().runs(me)
+    if query.format:
+        return export(me, runs, query.format, **list_columns.DUNNING_RUNS)
+    return json_response(200, {"items": runs})
 
 
 def _run(body: Criteria, *, dry_run: bool) -> Any:

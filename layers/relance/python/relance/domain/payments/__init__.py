@@ -10,11 +10,18 @@ from relance.domain.payments.history import (
     settled_invoices,
 )
 from relance.domain.payments.predict import PaymentModel, Prediction, predict_open
-from relance.domain.payments.score import Score, grade_for, score_customer
+from relance.domain.payments.score import (
+    FollowUpCounts,
+    Score,
+    followup_counts,
+    grade_for,
+    score_customer,
+)
 from relance.domain.payments.terms import TermsBreach, breaches, legal_cap
 
 __all__ = [
     "CashForecast",
+    "FollowUpCounts",
     "OpenItem",
     "PaymentModel",
     "Period",
@@ -28,6 +35,7 @@ __all__ = [
     "dso_count_back",
     "dso_history",
     "dso_simple",
+    "followup_counts",
     "grade_for",
     "legal_cap",
     "open_items",

@@ -16,8 +16,9 @@ from decimal import Decimal
 
 from relance.domain.aging import AgingFact
 from relance.domain.payments.history import OpenItem, settled_invoices
+from relance.domain.payments.peers import similar
 from relance.domain.payments.predict import PaymentModel, Prediction, predict_open
-from relance.domain.payments.score import Score, score_customer
+from relance.domain.payments.score import FollowUpCounts, Score, score_customer
 from relance.domain.records import LedgerLine
 
 
@@ -76,12 +77,26 @@ def outlooks(
     as_of: date,
     *,
     customers: Iterable[str] = (),
+    followup: Mapping[str, FollowUpCounts] | None = None,
+    qualities: Mapping[str, str] | None = None,
+    profiles: Mapping[str, str] | None = None,
 ) -> dict[str, Outlook]:
     """The outlook of every customer with history or open items (and of `customers`),
     by customer number. One payment model for the company: customers with a thin history
-    borrow from the others (predict.py)."""
+    borrow from similar customers (peers.py: by Sage quality, dunning profile, terms and
+    size, from `qualities` and `profiles` by number), or else from the whole company.
+    `followup`: per customer, the broken promises and disputes its score counts
+    (score.followup_counts)."""
+    followup = followup or {}
+    none = FollowUpCounts()
     history = [h for h in settled_invoices(settled) if h.company == company]
-    model = PaymentModel(history, as_of, open_now=open_now)
+    groups = similar(
+        history,
+        open_now,
+        {(company, n): q for n, q in (qualities or {}).items()},
+        {(company, n): p for n, p in (profiles or {}).items()},
+    )
+    model = PaymentModel(history, as_of, groups.of, open_now, groups.members)
     predictions: dict[str, list[Prediction]] = defaultdict(list)
     for p in predict_open(model, open_now):
         predictions[p.customer].append(p)
@@ -94,7 +109,13 @@ def outlooks(
     numbers = set(own_history) | set(own_open) | set(customers)
     return {
         n: Outlook(
-            score_customer(own_history.get(n, []), own_open.get(n, []), as_of),
+            score_customer(
+                own_history.get(n, []),
+                own_open.get(n, []),
+                as_of,
+                broken_promises=followup.get(n, none).broken_promises,
+                disputes=followup.get(n, none).disputes,
+            ),
             tuple(predictions.get(n, [])),
         )
         for n in sorted(numbers)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -71,18 +71,30 @@ class PaymentModel:
         as_of: date,
         peer_of: Mapping[CustomerKey, str] | None = None,
         open_now: Sequence[OpenItem] = (),
+        peer_members: Mapping[str, Collection[CustomerKey]] | None = None,
     ) -> None:
-        """`open_now`: the open items at as_of; their due dates correct the fit for the
+        """`peer_of`: each customer's peer group; `peer_members`: who each group pools
+        (peers.py: a group at a coarse level also holds customers whose own group is
+        finer); without it a group pools the customers `peer_of` puts in it.
+        `open_now`: the open items at as_of; their due dates correct the fit for the
         invoices a slow payer has not paid yet (see delays.py)."""
         self.as_of = as_of
         self.peer_of = dict(peer_of or {})
         self.histories = by_customer(h for h in history if h.paid_on <= as_of)
         self.company = pooled(list(self.histories.values()), as_of)
+        if peer_members is None:
+            members: dict[str, list[CustomerKey]] = defaultdict(list)
+            for key in self.histories:
+                members[self.peer_of.get(key, "")].append(key)
+            peer_members = members
         groups: dict[str, list[Sequence[SettledInvoice]]] = defaultdict(list)
         self.peer_delays: dict[str, list[int]] = defaultdict(list)
-        for key, items in self.histories.items():
-            groups[self.peer_of.get(key, "")].append(items)
-            self.peer_delays[self.peer_of.get(key, "")].extend(h.days_late for h in items)
+        for group, keys in peer_members.items():
+            for key in keys:
+                items = self.histories.get(key, [])
+                if items:
+                    groups[group].append(items)
+                    self.peer_delays[group].extend(h.days_late for h in items)
         self.peers = {g: pooled(members, as_of) for g, members in groups.items()}
         pending: dict[CustomerKey, list[date]] = defaultdict(list)
         for item in open_now:
@@ -142,6 +154,9 @@ class PaymentModel:
         if not delays:
             delays = self.peer_delays.get(self.peer_of.get(key, ""), [])
             source = "peers" if delays else "due_date"
+        if not delays and key not in self.peer_of:  # no group of its own: the company's
+            delays = [h.days_late for items in self.histories.values() for h in items]
+            source = "company" if delays else "due_date"
         later = sorted(float(d - elapsed) for d in delays if d > elapsed)
         if len(later) < 3:
             remaining, low, high = float(LATE_FALLBACK_DAYS), 0.0, 2.0 * LATE_FALLBACK_DAYS

@@ -3,31 +3,35 @@
 The score is the sum of six factor contributions, each capped at its weight, so the card
 can show exactly which factor moved it and by how much (they add up to the score):
 
-- days_late (45): amount-weighted average days late of the invoices due in the last
+- days_late (35): amount-weighted average days late of the invoices due in the last
   18 months (early payment counts as 0), full weight at 60 days. Recent invoices weigh
   more (half-life 6 months): the score says how the customer pays now. Invoices still
   open and overdue are evidence too — without them a new customer is rated on the only
   invoices it has paid yet, the quick ones — but their days late so far are a lower
   bound, so they may raise the figure, never lower it: the measure is the larger of
   the settled invoices' average and the average with the overdue ones added;
-- late_share (15): share of those invoices paid (or open) more than 5 days late (a few
-  days of bank delay are not bad behaviour), with the same recency weights;
+- late_share (25): share of those invoices paid (or open) more than 5 days late (a few
+  days of bank delay are not bad behaviour), with the same recency weights. Weighed 35/25
+  with days_late (it was 45/15): how often a customer is late tells an unreliable payer
+  from a seasonal one better than the average, which a few very late invoices dominate
+  (bench/forecast: tuned on the default seed, 90.8 -> 92.9 % grades agreeing; checked,
+  untouched, on seeds 7, 11, 42: 94.6, 92.9, 92.5 %, from 92.1, 88.8, 90.4);
 - trend (10): how much later the last 6 months paid than the 12 months before, full
   weight at 30 days worse. Signed days are compared, so a customer who pays everything
   later by the same number of days keeps the same trend;
-- broken_promises (10): broken payment promises, full weight at 3;
-- disputes (5): disputes opened, full weight at 3 (not always the customer's fault:
-  a small weight);
+- broken_promises (10): payment promises broken in the last 12 months, full weight at 3;
+- disputes (5): disputes open now or opened in the last 12 months, full weight at 3 (not
+  always the customer's fault: a small weight);
 - current_overdue (15): amount-weighted days overdue of what is open now, full at 60.
 
 Grades: A < 15, B < 35, C < 60, D >= 60 — A is a customer to leave alone, D one to call.
-Pure: the as-of date and the counts are parameters (the caller counts promises and
-disputes over the last 12 months from the follow-up records).
+Pure: the as-of date and the counts are parameters; `followup_counts` makes the counts
+from the dated markers the follow-up rollups keep (store/followup.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -40,8 +44,8 @@ FactorName = Literal[
     "days_late", "late_share", "trend", "broken_promises", "disputes", "current_overdue"
 ]
 WEIGHTS: dict[FactorName, int] = {
-    "days_late": 45,
-    "late_share": 15,
+    "days_late": 35,
+    "late_share": 25,
     "trend": 10,
     "broken_promises": 10,
     "disputes": 5,
@@ -57,6 +61,40 @@ FULL_COUNT = 3
 MIN_INVOICES = 3  # fewer invoices settled or overdue: not rated
 HALF_LIFE_DAYS = 182
 TENTH = Decimal("0.1")
+CONDUCT_WINDOW = timedelta(days=365)  # broken promises and disputes: the last 12 months
+
+
+@dataclass(frozen=True)
+class FollowUpCounts:
+    """What the follow-up records say of a customer, as the score counts it."""
+
+    broken_promises: int = 0
+    disputes: int = 0
+
+
+def _marked_on(marker: str) -> date:
+    """A rollup marker is '{ISO date}#{id}'."""
+    return date.fromisoformat(marker.split("#", 1)[0])
+
+
+def followup_counts(
+    promises_broken: Iterable[str],
+    disputes_opened: Iterable[str],
+    disputes_resolved: Iterable[str],
+    as_of: date,
+) -> FollowUpCounts:
+    """Broken promises of the last 12 months; disputes opened in the last 12 months or
+    still open (an old dispute still unresolved is still the customer's conduct now).
+    Markers dated after as_of (recorded since the synced day) count: they happened."""
+    since = as_of - CONDUCT_WINDOW
+    resolved = set(disputes_resolved)
+    broken = sum(1 for m in promises_broken if _marked_on(m) > since)
+    disputes = 0
+    for marker in disputes_opened:
+        dispute_id = marker.split("#", 1)[1]
+        if _marked_on(marker) > since or dispute_id not in resolved:
+            disputes += 1
+    return FollowUpCounts(broken, disputes)
 
 
 @dataclass(frozen=True)

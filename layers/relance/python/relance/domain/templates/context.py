@@ -40,6 +40,9 @@ ACCOUNTING_CURRENCY = "EUR"  # books are kept in euros (C11)
 DEADLINE_DAYS = 8  # "sous huitaine": the payment deadline a message gives, from its date
 ZERO = Decimal(0)
 
+# The example portal link (services/portal.py makes real ones: a token in the fragment).
+EXAMPLE_PORTAL_URL = "https://app.relance.fr/portal/index.html#t=exemple"
+
 VarType = Literal["text", "amount", "date", "integer", "boolean", "list", "text list"]
 Example = str | int | bool | list[str] | None
 
@@ -210,6 +213,11 @@ VARIABLES: tuple[Variable, ...] = (
              "Référence de virement à rappeler (ISO 11649, stable pour un client et une date)",
              "Transfer reference to quote (ISO 11649, stable for a customer and a date)",
              "RF19 BOUL DUP2 6112 3"),
+    Variable("portal_url", "text",
+             "Lien personnel du client vers son relevé en ligne (répondre, promettre, "
+             "contester) ; vide pour un courrier", "The customer's personal link to its "
+             "online statement (answer, promise, dispute); empty for a letter",
+             EXAMPLE_PORTAL_URL),
 )
 
 BLOCKS: tuple[Block, ...] = (
@@ -473,6 +481,7 @@ def build_context(
     accounting_currency: str = ACCOUNTING_CURRENCY,
     deadline_days: int = DEADLINE_DAYS,
     currency_display: CurrencyDisplay = "symbol",
+    portal_url: str = "",
 ) -> dict[str, Any]:
     """The variables of one message (see VARIABLES).
 
@@ -631,6 +640,7 @@ def build_context(
             "bank_name": company.bank_name,
             "reference": transfer_reference(customer.number, as_of),
         },
+        "portal_url": portal_url,
     }
 
 
@@ -806,6 +816,7 @@ def _example(language: Language, kind: ExampleKind) -> dict[str, Any]:
     return build_context(
         EXAMPLE_ACTIONS[kind], EXAMPLE_CUSTOMER, EXAMPLE_COMPANY, EXAMPLE_COLLECTOR, language,
         EXAMPLE_AS_OF, ledger=EXAMPLE_LEDGER, currencies=EXAMPLE_CURRENCIES,
+        portal_url=EXAMPLE_PORTAL_URL,
     )  # fmt: skip
 
 

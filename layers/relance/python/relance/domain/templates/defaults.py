@@ -36,6 +36,10 @@ elle nous permettra d'affecter rapidement votre paiement.</p>
 {% endif %}
 <p>Nous restons à votre disposition pour toute question concernant \
 {{ 'ces factures' if invoice_count > 1 else 'cette facture' }}.</p>
+{% if portal_url %}
+<p>Consultez votre relevé et répondez en ligne (promesse de paiement, contestation, \
+message) : <a href="{{ portal_url }}">votre espace client</a>.</p>
+{% endif %}
 <p>Nous vous remercions de votre confiance et vous adressons nos cordiales salutations.</p>
 {{ signature() }}
 """
@@ -53,6 +57,10 @@ au règlement de la somme de <strong>{{ balance }}</strong> dans les meilleurs d
 <p>Si votre paiement a été effectué entre-temps, nous vous prions de ne pas tenir compte de \
 ce rappel. En cas de question ou de désaccord sur l'une de ces factures, n'hésitez pas à \
 nous contacter : nous sommes à votre écoute.</p>
+{% if portal_url %}
+<p>Consultez votre relevé et répondez en ligne (promesse de paiement, contestation, \
+message) : <a href="{{ portal_url }}">votre espace client</a>.</p>
+{% endif %}
 <p>Nous vous prions d'agréer, Madame, Monsieur, nos salutations distinguées.</p>
 {{ signature() }}
 """
@@ -102,6 +110,10 @@ forfaitaire pour frais de recouvrement de {{ claim.indemnity_per_invoice }} par 
 de ce message. Si une difficulté vous empêche de régler \
 {{ 'ces factures' if invoice_count > 1 else 'cette facture' }}, nous vous invitons à nous \
 contacter sans attendre afin de convenir ensemble d'une solution.</p>
+{% if portal_url %}
+<p>Consultez votre relevé et répondez en ligne (promesse de paiement, contestation, \
+message) : <a href="{{ portal_url }}">votre espace client</a>.</p>
+{% endif %}
 <p>Nous vous prions d'agréer, Madame, Monsieur, nos salutations distinguées.</p>
 {{ signature() }}
 """
@@ -312,6 +324,10 @@ your payment promptly.</p>
 <p>Should you have any question about {{ 'these invoices' if invoice_count > 1 else \
 'this invoice' }}, please do not hesitate to contact us.</p>
 <p>Thank you for your business.</p>
+{% if portal_url %}
+<p>See your statement and answer online (payment promise, dispute, message): \
+<a href="{{ portal_url }}">your customer space</a>.</p>
+{% endif %}
 <p>Kind regards,</p>
 {{ signature() }}
 """
@@ -328,6 +344,10 @@ if invoice_count > 1 else 'invoice, now past due, remains' }} unpaid:</p>
 <p>If you have already made this payment, please disregard this reminder. If you have any \
 question about these invoices or disagree with any of them, please contact us: we will be \
 glad to help.</p>
+{% if portal_url %}
+<p>See your statement and answer online (payment promise, dispute, message): \
+<a href="{{ portal_url }}">your customer space</a>.</p>
+{% endif %}
 <p>Yours faithfully,</p>
 {{ signature() }}
 """
@@ -372,6 +392,10 @@ same code).</p>
 <p>If your payment has reached us in the meantime, please disregard this message. If \
 anything prevents you from paying, please contact us without delay so that we can agree on \
 a solution.</p>
+{% if portal_url %}
+<p>See your statement and answer online (payment promise, dispute, message): \
+<a href="{{ portal_url }}">your customer space</a>.</p>
+{% endif %}
 <p>Yours faithfully,</p>
 {{ signature() }}
 """
