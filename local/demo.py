@@ -6,12 +6,15 @@
 4. register the demo tenant's relay connector and write the relay's configuration;
 5. serve the API on 127.0.0.1 and run the relay's full sync through it;
 6. print the aged-balance control, run tonight's dunning and send its reminders (moto SES,
-   letters in the documents bucket), then keep serving (and honour sync requests) until Ctrl-C.
+   letters in the documents bucket), print a customer portal link from one of those emails,
+   send the admin's daily cash report and write the day's BI export, then keep serving (and
+   honour sync requests) until Ctrl-C.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import signal
 from datetime import UTC, date, datetime
@@ -90,14 +93,15 @@ def _eur(amount: Any) -> str:
     return format_currency(Decimal(str(amount or 0)), "EUR", locale="fr_FR")
 
 
-def _print_logins(keys: LocalKeys, api_url: str) -> None:
+def _print_logins(keys: LocalKeys, api_url: str) -> list[dict[str, Any]]:
     """The demo's users, each with a ready-to-use token (what Cognito would issue)."""
     now = datetime.now(UTC)
     table = Table(title="Connexions de démo / demo logins")
     for column in ("Persona", "Nom", "Rôle", "E-mail"):
         table.add_column(column)
     tokens = []
-    for user in seed_demo_users(user_service(), TENANT, now):
+    users = seed_demo_users(user_service(), TENANT, now)
+    for user in users:
         table.add_row(user["persona"], user["display_name"], user["role"], user["email"])
         token = keys.issue(
             tenant=TENANT,
@@ -115,6 +119,7 @@ def _print_logins(keys: LocalKeys, api_url: str) -> None:
         f"Tokens (12 h) in {tokens_file}. Try:\n  curl -H 'Authorization: Bearer "
         f"{admin_token}' {api_url}/users"
     )
+    return users
 
 
 def _print_nightly(as_of: date) -> None:
@@ -157,6 +162,39 @@ def _print_dispatch(as_of: date) -> None:
         console.print(f"Letters to print / courriers à imprimer: s3://{DOCUMENTS}/{grouped}")
 
 
+def _print_portal_link(running: standins.Standins) -> None:
+    """The customer portal as a customer reaches it: the link in a reminder email just sent."""
+    for sent in standins.sent_emails(running):
+        found = re.search(r"https?://\S+#t=[A-Za-z0-9_-]+", str(sent["raw_data"]))
+        if found:
+            console.print(f"Customer portal / espace client (from a reminder): {found.group(0)}")
+            return
+
+
+def _print_daily_report(users: list[dict[str, Any]]) -> None:
+    """This morning's cash report (K1) to the demo admin, read in moto's SES. The hourly run
+    sends it once a user's clock passes 07:00: the demo asks at 07:00 at the earliest."""
+    from relance.auth.identity import Identity
+    from relance.domain.daily_report import DailyReportSettingsBody
+    from relance.services.wiring import daily_report_service
+
+    admin = next(u for u in users if u["role"] == "admin")
+    service = daily_report_service()
+    who = Identity(tenant=TENANT, role="admin", user_id=admin["user_id"])
+    current = service.settings(TENANT)
+    if admin["user_id"] not in current.recipients:
+        body = {"recipients": [*current.recipients, admin["user_id"]], "version": current.version}
+        service.put_settings(who, DailyReportSettingsBody.model_validate(body))
+    paris = ZoneInfo("Europe/Paris")
+    now = max(datetime.now(UTC), datetime.now(paris).replace(hour=7, minute=0).astimezone(UTC))
+    sent = service.run_tenant(TENANT, now)
+    console.print(
+        f"Daily cash report / rapport de trésorerie: sent to {admin['email']}"
+        if sent
+        else "Daily cash report / rapport de trésorerie: already sent today"
+    )
+
+
 def _print_bi_export(day: date) -> None:
     """Today's exports for BI (K6): CSV, Parquet and a manifest per dataset in moto S3."""
     from local.nightly import run_bi_export
@@ -185,6 +223,7 @@ def main() -> None:
             "RELANCE_RAW_BUCKET": BUCKET,
             "RELANCE_DOCUMENTS_BUCKET": DOCUMENTS,
             "RELANCE_SEND_RATE": "50",  # moto tells no SES quota: the demo's pace
+            "RELANCE_PORTAL_URL": f"http://127.0.0.1:{port}/portal/",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": "WARNING",
             "RELANCE_RELAY_SECRET": _secret(),
@@ -219,8 +258,10 @@ def main() -> None:
             if matches
             else "[red]Differences found: see the control report.[/]"
         )
-        _print_logins(keys, api_url)
+        users = _print_logins(keys, api_url)
         _print_nightly(as_of)
+        _print_portal_link(running)
+        _print_daily_report(users)
         _print_bi_export(as_of)
         console.print(f"\nWeb app on {api_url}/app/ (sign in with a demo e-mail above)")
         console.print(f"API on {api_url} — Ctrl-C to stop.")
