@@ -13,12 +13,15 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
 import secrets
 import signal
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -165,7 +168,10 @@ def _print_dispatch(as_of: date) -> None:
 def _print_portal_link(running: standins.Standins) -> None:
     """The customer portal as a customer reaches it: the link in a reminder email just sent."""
     for sent in standins.sent_emails(running):
-        found = re.search(r"https?://\S+#t=[A-Za-z0-9_-]+", str(sent["raw_data"]))
+        parsed = email.message_from_string(str(sent["raw_data"]), policy=email.policy.default)
+        body = parsed.get_body(("plain",))
+        text = body.get_content() if isinstance(body, EmailMessage) else ""
+        found = re.search(r"https?://\S+#t=[A-Za-z0-9_-]+", text)
         if found:
             console.print(f"Customer portal / espace client (from a reminder): {found.group(0)}")
             return
@@ -191,7 +197,7 @@ def _print_daily_report(users: list[dict[str, Any]]) -> None:
     console.print(
         f"Daily cash report / rapport de trésorerie: sent to {admin['email']}"
         if sent
-        else "Daily cash report / rapport de trésorerie: already sent today"
+        else "Daily cash report / rapport de trésorerie: not sent (sent earlier today? see above)"
     )
 
 

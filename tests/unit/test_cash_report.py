@@ -104,3 +104,20 @@ def test_the_cash_item_round_trips_and_drops_the_previous_month_rather_than_over
     kept = decode(blob)
     assert kept.since == date(2026, 11, 1)
     assert kept.customers["C00007"] == [(date(2026, 11, 8), D(7))]
+
+
+def test_the_chart_shows_a_bar_for_a_small_day_beside_a_big_one() -> None:
+    """Found by the demo: 3 € beside 40,000 € made Pillow refuse the bar (no report sent)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from relance.domain.cash_chart import MARGIN, cash_in_png
+
+    days = [(date(2026, 11, 2), Decimal("40000.00")), (date(2026, 11, 3), Decimal("3.00"))]
+    image = Image.open(BytesIO(cash_in_png(days))).convert("RGB")
+    step = (image.width - 2 * MARGIN) / 2
+    just_above_axis = image.height - MARGIN - 1
+    small_bar = image.getpixel((int(MARGIN + step * 1.5), just_above_axis))
+    empty = image.getpixel((int(MARGIN + step * 1.5), MARGIN + 5))
+    assert small_bar != empty  # the 3 € day has its (thin) bar, not blank paper

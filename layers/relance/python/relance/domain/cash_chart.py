@@ -31,7 +31,9 @@ def cash_in_png(days: Sequence[tuple[date, Decimal]]) -> bytes:
             if d.weekday() >= 5:
                 draw.rectangle([left, MARGIN, left + step - 1, base - 1], fill=WEEKEND)
             if highest > 0 and amount > 0:
-                top = base - float(amount / highest) * (base - MARGIN)
+                # A day of a few euros beside a day of thousands still shows a 1-px bar
+                # (and Pillow refuses a rectangle whose top is below its bottom).
+                top = min(base - float(amount / highest) * (base - MARGIN), base - 2)
                 draw.rectangle([left + 1, top, left + step - 2, base - 1], fill=BAR)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
