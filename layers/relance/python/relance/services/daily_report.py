@@ -131,11 +131,9 @@ class DailyReportService:
             f"{r.company}/{r.number}": (r.total, r.broken_promises, r.open_disputes) for r in rows
         }
         figures = self._figures(tenant, user, shown, day, found, rows, scope, snapshot, previous)
-        if not self.store.claim(tenant, user.user_id, day, snapshot, now):
-            return False  # already sent (or being sent) today: never twice
+        # The whole message is built before the claim: a failure here leaves no claim
+        # behind, so the next hour tries again instead of skipping the day.
         composed = report.compose(figures, user.display_name, shown)
-        if self.mailer is None:
-            return True
         message = OutgoingEmail(
             sender_address=self.sender,
             sender_name="Relance",
@@ -145,6 +143,10 @@ class DailyReportService:
             text=composed.text,
             inline=(InlineImage(report.CHART_CID, cash_in_png(figures.cash_in)),),
         )
+        if not self.store.claim(tenant, user.user_id, day, snapshot, now):
+            return False  # already sent (or being sent) today: never twice
+        if self.mailer is None:
+            return True
         try:
             self.mailer.send(message)
         except (SendThrottled, SendRefused):
