@@ -19,27 +19,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import aws_cdk as cdk
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from relance.store import names
 from relance.store.bi_exports import EXPORTS_BUCKET_ENV
 from relance_infra import bi_layer
 from relance_infra.constructs import acknowledge, arn_token
-from relance_infra.constructs.lambdas import default_policy, python_function
+from relance_infra.constructs.lambdas import default_policy, grant_table, rule_function
 from relance_infra.constructs.layers import ARCHITECTURE, RUNTIME, Layers
+from relance_infra.constructs.storage import private_bucket
 
 TIMEOUT = cdk.Duration.minutes(15)  # Lambda's maximum: every tenant in one invocation
 MEMORY_MB = 1024  # Parquet encoding is CPU-bound; memory buys CPU
-RETRY_ATTEMPTS = 2
-DLQ_RETENTION = cdk.Duration.days(14)
 FILE_RETENTION = cdk.Duration.days(400)
 # 03:30 UTC (04:30 or 05:30 in Paris): yesterday is over, the nightly runs and their
 # dispatch are done, and the files are there before anyone opens a BI report.
@@ -64,23 +60,16 @@ class BiExport(Construct):
         access_logs: s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.bucket = s3.Bucket(
+        self.bucket = private_bucket(
             self,
             "Exports",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="bi-exports/",
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="expire-bi-exports",
-                    expiration=FILE_RETENTION,
-                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
-                )
-            ],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            access_logs=access_logs,
+            logs_prefix="bi-exports/",
+            lifecycle_rule=s3.LifecycleRule(
+                id="expire-bi-exports",
+                expiration=FILE_RETENTION,
+                abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
+            ),
         )
         self.layer = lambda_.LayerVersion(
             self,
@@ -94,16 +83,13 @@ class BiExport(Construct):
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
         )
-        self.dead_letters = sqs.Queue(
+        wired = rule_function(
             self,
-            "BiExportDeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=DLQ_RETENTION,
-        )
-        self.function = python_function(
-            self,
-            "BiExportFunction",
+            "BiExport",
+            schedule=SCHEDULE,
+            rule_description="Daily: every tenant's BI datasets of the day that ended (K6)",
+            alarm_description="A BI export failed after its retries: read the message and the "
+            'logs, fix the cause, invoke the function with {"tenant_id", "date"} again.',
             functions_dir=functions_dir,
             folder="bi_export",
             service="bi-export",
@@ -116,45 +102,18 @@ class BiExport(Construct):
                 names.TABLE_ENV: table.table_name,
                 EXPORTS_BUCKET_ENV: self.bucket.bucket_name,
             },
-            dead_letter_queue=self.dead_letters,
         )
-        self.function.configure_async_invoke(retry_attempts=RETRY_ATTEMPTS)
+        self.function, self.dead_letters, self.rule = wired.function, wired.dead_letters, wired.rule
         self._grant(table)
-        self.rule = events.Rule(
-            self,
-            "BiExportSchedule",
-            description="Daily: every tenant's BI datasets of the day that ended (K6)",
-            schedule=SCHEDULE,
-        )
-        self.rule.add_target(
-            targets.LambdaFunction(
-                self.function,
-                event=events.RuleTargetInput.from_object({}),
-                dead_letter_queue=self.dead_letters,
-                retry_attempts=RETRY_ATTEMPTS,
-            )
-        )
-        cloudwatch.Alarm(
-            self,
-            "BiExportDeadLettersAlarm",
-            alarm_description="A BI export failed after its retries: read the message and the "
-            'logs, fix the cause, invoke the function with {"tenant_id", "date"} again.',
-            metric=self.dead_letters.metric_approximate_number_of_messages_visible(
-                period=cdk.Duration.minutes(5), statistic=cloudwatch.Stats.MAXIMUM
-            ),
-            threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
 
     def _grant(self, table: dynamodb.ITable) -> None:
         function = self.function
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=list(TABLE_ACTIONS),
-                resources=[table.table_arn, f"{table.table_arn}/index/*"],
-            )
+        grant_table(
+            function,
+            table,
+            TABLE_ACTIONS,
+            indexes_because="Queries on the table's GSIs (relance.store.schema); the grant "
+            "covers this table's indexes only, for reading.",
         )
         function.add_to_role_policy(
             iam.PolicyStatement(
@@ -164,15 +123,8 @@ class BiExport(Construct):
         function.add_to_role_policy(
             iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn])
         )
-        policy = default_policy(function)
         acknowledge(
-            policy,
-            f"AwsSolutions-IAM5[Resource::{arn_token(table)}/index/*]",
-            "Queries on the table's GSIs (relance.store.schema); the grant covers this "
-            "table's indexes only, for reading.",
-        )
-        acknowledge(
-            policy,
+            default_policy(function),
             f"AwsSolutions-IAM5[Resource::{arn_token(self.bucket)}/*]",
             "Objects of the exports bucket only; every key starts with tenant={id}, set by "
             "the code from the tenant being exported.",

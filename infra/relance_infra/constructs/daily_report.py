@@ -12,22 +12,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import aws_cdk as cdk
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from relance.store import names
-from relance_infra.constructs import acknowledge, arn_token
-from relance_infra.constructs.lambdas import python_function
+from relance_infra.constructs import acknowledge
+from relance_infra.constructs.lambdas import default_policy, grant_table, rule_function
 from relance_infra.constructs.layers import Layers
 
 TIMEOUT = cdk.Duration.minutes(10)
-RETRY_ATTEMPTS = 2
-DLQ_RETENTION = cdk.Duration.days(14)
 SCHEDULE = events.Schedule.cron(minute="5")  # every hour, at :05
 # Reads: tenants (Query on the index), users, settings, summaries, sent log, tasks (Query, GetItem);
 # writes: the day's claim (PutItem), given back when SES sent nothing (DeleteItem).
@@ -51,16 +46,13 @@ class DailyReport(Construct):
         sender: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.dead_letters = sqs.Queue(
+        wired = rule_function(
             self,
-            "DailyReportDeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=DLQ_RETENTION,
-        )
-        self.function = python_function(
-            self,
-            "DailyReportFunction",
+            "DailyReport",
+            schedule=SCHEDULE,
+            rule_description="Hourly: send the daily cash reports now due (K1)",
+            alarm_description="An hourly daily-report run failed after its retries: the "
+            "next hour's run sends what was not claimed yet.",
             functions_dir=functions_dir,
             folder="daily_report",
             service="daily-report",
@@ -70,14 +62,14 @@ class DailyReport(Construct):
             timeout=TIMEOUT,
             environment={names.TABLE_ENV: table.table_name}
             | ({names.DEFAULT_SENDER_ENV: sender} if sender else {}),
-            dead_letter_queue=self.dead_letters,
         )
-        self.function.configure_async_invoke(retry_attempts=RETRY_ATTEMPTS)
-        self.function.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=list(TABLE_ACTIONS),
-                resources=[table.table_arn, f"{table.table_arn}/index/*"],
-            )
+        self.function, self.dead_letters, self.rule = wired.function, wired.dead_letters, wired.rule
+        grant_table(
+            self.function,
+            table,
+            TABLE_ACTIONS,
+            indexes_because="The list of tenants with report recipients is a Query on the "
+            "table's index; the grant covers this table's indexes only.",
         )
         stack = cdk.Stack.of(self)
         identities = stack.format_arn(service="ses", resource="identity", resource_name="*")
@@ -90,46 +82,10 @@ class DailyReport(Construct):
         self.function.add_to_role_policy(
             iam.PolicyStatement(actions=["ses:GetAccount"], resources=["*"])
         )
-        policy = (
-            self.function.role.node.try_find_child("DefaultPolicy") if self.function.role else None
-        )
         acknowledge(
-            policy or self.function,
-            f"AwsSolutions-IAM5[Resource::{arn_token(table)}/index/*]",
-            "The list of tenants with report recipients is a Query on the table's index; "
-            "the grant covers this table's indexes only.",
-        )
-        acknowledge(
-            policy or self.function,
+            default_policy(self.function),
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:"
             "<AWS::AccountId>:identity/*]",
             "The report goes from the service's verified sender; the grant covers this "
             "account's identities only.",
-        )
-        self.rule = events.Rule(
-            self,
-            "DailyReportSchedule",
-            description="Hourly: send the daily cash reports now due (K1)",
-            schedule=SCHEDULE,
-        )
-        self.rule.add_target(
-            targets.LambdaFunction(
-                self.function,
-                event=events.RuleTargetInput.from_object({}),
-                dead_letter_queue=self.dead_letters,
-                retry_attempts=RETRY_ATTEMPTS,
-            )
-        )
-        cloudwatch.Alarm(
-            self,
-            "DailyReportDeadLettersAlarm",
-            alarm_description="An hourly daily-report run failed after its retries: the "
-            "next hour's run sends what was not claimed yet.",
-            metric=self.dead_letters.metric_approximate_number_of_messages_visible(
-                period=cdk.Duration.minutes(5), statistic=cloudwatch.Stats.MAXIMUM
-            ),
-            threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )

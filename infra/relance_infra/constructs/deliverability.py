@@ -15,27 +15,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import aws_cdk as cdk
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from relance.domain.deliverability import TENANT_TAG
 from relance.store import names
-from relance_infra.constructs.lambdas import python_function
+from relance_infra.constructs.lambdas import grant_table, rule_function
 from relance_infra.constructs.layers import Layers
 
 SES_SOURCE = "aws.ses"
 # EventBridge's detail types for the SES events the loop acts on (events-ref-ses).
 DETAIL_TYPES = ("Email Bounced", "Email Complaint Received", "Email Delivered")
 TIMEOUT = cdk.Duration.seconds(30)
-RETRY_ATTEMPTS = 2
 # An event older than this is not worth acting on any more: it waits in the DLQ.
 MAX_EVENT_AGE = cdk.Duration.hours(6)
-DLQ_RETENTION = cdk.Duration.days(14)
 # What services/deliverability.py does on the table: read the action, the tenant's
 # settings, the customer and the suppressions; put suppressions, the alert and the letter
 # (a transaction of Puts needs PutItem); raise statuses with conditional updates.
@@ -54,16 +49,21 @@ class Deliverability(Construct):
         dispatch_queue: sqs.IQueue,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.dead_letters = sqs.Queue(
+        wired = rule_function(
             self,
-            "SesEventsDeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=DLQ_RETENTION,
-        )
-        self.function = python_function(
-            self,
+            "SesEvents",
+            event_pattern=events.EventPattern(
+                source=[SES_SOURCE],
+                detail_type=list(DETAIL_TYPES),
+                # Only emails the dispatch tagged: another application's mail in the account
+                # never wakes the function.
+                detail={"mail": {"tags": {TENANT_TAG: [{"exists": True}]}}},
+            ),
+            rule_description="Relance emails' bounces, complaints and deliveries -> "
             "SesEventsFunction",
+            alarm_description="SES events the function could not handle after its retries "
+            "wait in the dead-letter queue: read them, fix the cause, send them again.",
+            max_event_age=MAX_EVENT_AGE,
             functions_dir=functions_dir,
             folder="ses_events",
             service="ses-events",
@@ -75,47 +75,8 @@ class Deliverability(Construct):
                 names.TABLE_ENV: table.table_name,
                 names.DISPATCH_QUEUE_ENV: dispatch_queue.queue_url,
             },
-            dead_letter_queue=self.dead_letters,
         )
-        self.function.configure_async_invoke(
-            retry_attempts=RETRY_ATTEMPTS, max_event_age=MAX_EVENT_AGE
-        )
+        self.function, self.dead_letters, self.rule = wired.function, wired.dead_letters, wired.rule
         # The base table only (no index): no wildcard in the grant.
-        self.function.add_to_role_policy(
-            iam.PolicyStatement(actions=list(TABLE_ACTIONS), resources=[table.table_arn])
-        )
+        grant_table(self.function, table, TABLE_ACTIONS)
         dispatch_queue.grant(self.function, "sqs:SendMessage")  # a fallback letter to send
-
-        self.rule = events.Rule(
-            self,
-            "SesEventsRule",
-            description="Relance emails' bounces, complaints and deliveries -> SesEventsFunction",
-            event_pattern=events.EventPattern(
-                source=[SES_SOURCE],
-                detail_type=list(DETAIL_TYPES),
-                # Only emails the dispatch tagged: another application's mail in the account
-                # never wakes the function.
-                detail={"mail": {"tags": {TENANT_TAG: [{"exists": True}]}}},
-            ),
-        )
-        self.rule.add_target(
-            targets.LambdaFunction(
-                self.function,
-                dead_letter_queue=self.dead_letters,
-                retry_attempts=RETRY_ATTEMPTS,
-                max_event_age=MAX_EVENT_AGE,
-            )
-        )
-        cloudwatch.Alarm(
-            self,
-            "SesEventsDeadLettersAlarm",
-            alarm_description="SES events the function could not handle after its retries "
-            "wait in the dead-letter queue: read them, fix the cause, send them again.",
-            metric=self.dead_letters.metric_approximate_number_of_messages_visible(
-                period=cdk.Duration.minutes(5), statistic=cloudwatch.Stats.MAXIMUM
-            ),
-            threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )

@@ -23,8 +23,9 @@ from constructs import Construct
 
 from relance.store import names
 from relance_infra.constructs import acknowledge, arn_token
-from relance_infra.constructs.lambdas import default_policy, python_function
+from relance_infra.constructs.lambdas import default_policy, grant_table, python_function
 from relance_infra.constructs.layers import Layers
+from relance_infra.constructs.storage import private_bucket
 
 CONFIGURATION_SET_NAME = "relance-reminders"
 # The SES events the deliverability loop reads (and a rejection, for the record).
@@ -69,31 +70,24 @@ class Dispatch(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
-        self.documents = s3.Bucket(
+        self.documents = private_bucket(
             self,
             "Documents",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            access_logs=access_logs,
+            logs_prefix="documents/",
             versioned=True,  # proof of what was sent: an overwrite never loses a version
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="documents/",
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="keep-documents-ten-years",
-                    transitions=[
-                        s3.Transition(
-                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
-                            transition_after=TO_INFREQUENT_ACCESS,
-                        )
-                    ],
-                    expiration=DOCUMENT_RETENTION,
-                    noncurrent_version_expiration=cdk.Duration.days(30),
-                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
-                )
-            ],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            lifecycle_rule=s3.LifecycleRule(
+                id="keep-documents-ten-years",
+                transitions=[
+                    s3.Transition(
+                        storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                        transition_after=TO_INFREQUENT_ACCESS,
+                    )
+                ],
+                expiration=DOCUMENT_RETENTION,
+                noncurrent_version_expiration=cdk.Duration.days(30),
+                abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
+            ),
         )
         self.configuration_set = ses.CfnConfigurationSet(
             self,
@@ -176,9 +170,7 @@ class Dispatch(Construct):
         stack = cdk.Stack.of(self)
         function = self.function
         # The base table only: the dispatch reads no index.
-        function.add_to_role_policy(
-            iam.PolicyStatement(actions=list(TABLE_ACTIONS), resources=[table.table_arn])
-        )
+        grant_table(function, table, TABLE_ACTIONS)
         # Letters, emails as sent, grouped PDFs; the tenant's logo is read back.
         function.add_to_role_policy(
             iam.PolicyStatement(

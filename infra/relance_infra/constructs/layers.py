@@ -11,7 +11,7 @@ from constructs import Construct
 from relance_infra.bytecode import compiled_copy
 
 # Graviton: cheaper per GB-second, and every dependency ships aarch64 wheels. The deps
-# layer is built for this (build_deps_layer.PLATFORM); keep the two in step.
+# and BI layers are built for this (layer_build.PLATFORM); keep the two in step.
 RUNTIME = lambda_.Runtime.PYTHON_3_11
 ARCHITECTURE = lambda_.Architecture.ARM_64
 

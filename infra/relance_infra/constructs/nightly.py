@@ -26,7 +26,13 @@ from constructs import Construct
 
 from relance.store import names, schedules
 from relance_infra.constructs import acknowledge, arn_token
-from relance_infra.constructs.lambdas import default_policy, python_function
+from relance_infra.constructs.lambdas import (
+    DLQ_RETENTION,
+    dead_letter_alarm,
+    default_policy,
+    encrypted_queue,
+    python_function,
+)
 from relance_infra.constructs.layers import Layers
 
 SCHEDULE_GROUP_NAME = "relance-nightly"
@@ -57,7 +63,6 @@ COMPANY_MAX_CONCURRENCY = 10
 DISPATCH_VISIBILITY_TIMEOUT = cdk.Duration.minutes(15)
 
 MAX_RECEIVE_COUNT = 3
-DLQ_RETENTION = cdk.Duration.days(14)  # SQS's maximum: time to look and redrive
 QUEUE_RETENTION = cdk.Duration.days(4)
 
 
@@ -88,7 +93,7 @@ class Nightly(Construct):
         # A plan invocation that failed every asynchronous retry (Lambda makes two) keeps
         # its {"tenant_id"} event here, to be seen and redriven; the tenant's other
         # nights and the other tenants are unaffected.
-        self.plan_failures = self._queue("PlanFailures", retention=DLQ_RETENTION)
+        self.plan_failures = encrypted_queue(self, "PlanFailures", retention=DLQ_RETENTION)
         self._dead_letter_alarm("PlanFailures", self.plan_failures)
 
         queue_env = {
@@ -150,31 +155,14 @@ class Nightly(Construct):
         self.scheduler_role = self._scheduler_role()
         self._let_api_manage_schedules(api_function)
 
-    def _queue(
-        self,
-        construct_id: str,
-        *,
-        retention: cdk.Duration,
-        visibility_timeout: cdk.Duration | None = None,
-        dead_letter_queue: sqs.DeadLetterQueue | None = None,
-    ) -> sqs.Queue:
-        return sqs.Queue(
-            self,
-            construct_id,
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=retention,
-            visibility_timeout=visibility_timeout,
-            dead_letter_queue=dead_letter_queue,
-        )
-
     def _queue_with_dlq(
         self, construct_id: str, *, visibility_timeout: cdk.Duration
     ) -> tuple[sqs.Queue, sqs.Queue]:
         # Standard queues keep a message's first enqueue time in the DLQ: the DLQ's
         # retention must outlast the source's for a dead letter to be seen at all.
-        dlq = self._queue(f"{construct_id}DeadLetters", retention=DLQ_RETENTION)
-        queue = self._queue(
+        dlq = encrypted_queue(self, f"{construct_id}DeadLetters", retention=DLQ_RETENTION)
+        queue = encrypted_queue(
+            self,
             construct_id,
             retention=QUEUE_RETENTION,
             visibility_timeout=visibility_timeout,
@@ -184,18 +172,12 @@ class Nightly(Construct):
         return queue, dlq
 
     def _dead_letter_alarm(self, construct_id: str, dlq: sqs.IQueue) -> cloudwatch.Alarm:
-        return cloudwatch.Alarm(
+        return dead_letter_alarm(
             self,
             f"{construct_id}DeadLettersAlarm",
-            alarm_description=f"{construct_id}: messages failed every attempt and wait in "
+            dlq,
+            description=f"{construct_id}: messages failed every attempt and wait in "
             "the dead-letter queue; read them, fix the cause, redrive.",
-            metric=dlq.metric_approximate_number_of_messages_visible(
-                period=cdk.Duration.minutes(5), statistic=cloudwatch.Stats.MAXIMUM
-            ),
-            threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
 
     def _scheduler_role(self) -> iam.Role:

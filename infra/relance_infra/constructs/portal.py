@@ -23,7 +23,7 @@ from constructs import Construct
 from relance.store import names
 from relance.store.portal import PORTAL_URL_ENV
 from relance_infra.constructs import acknowledge, arn_token
-from relance_infra.constructs.lambdas import default_policy, python_function
+from relance_infra.constructs.lambdas import default_policy, grant_table, python_function
 from relance_infra.constructs.layers import Layers
 
 PORTAL_ROUTES = (
@@ -77,17 +77,12 @@ class Portal(Construct):
                 names.DOCUMENTS_BUCKET_ENV: documents.bucket_name,
             },
         )
-        self.function.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=list(TABLE_ACTIONS),
-                resources=[table.table_arn, f"{table.table_arn}/index/*"],
-            )
-        )
-        acknowledge(
-            default_policy(self.function),
-            f"AwsSolutions-IAM5[Resource::{arn_token(table)}/index/*]",
-            "Queries on the table's customer index (the linked customer's records and "
-            "follow-up); the grant covers this table's indexes only.",
+        grant_table(
+            self.function,
+            table,
+            TABLE_ACTIONS,
+            indexes_because="Queries on the table's customer index (the linked customer's "
+            "records and follow-up); the grant covers this table's indexes only.",
         )
         # Invoice PDFs a tenant provides: listed under the customer's prefix, each signed.
         self.function.add_to_role_policy(

@@ -21,6 +21,34 @@ _ATTRIBUTE_TYPES = {
 }
 
 
+def private_bucket(
+    scope: Construct,
+    construct_id: str,
+    *,
+    access_logs: s3.IBucket,
+    logs_prefix: str,
+    lifecycle_rule: s3.LifecycleRule,
+    versioned: bool = False,
+    object_ownership: s3.ObjectOwnership = s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+) -> s3.Bucket:
+    """A bucket nothing outside reaches: public access blocked, SSE-S3, TLS only, ACLs off
+    (unless `object_ownership` lets a writer use them), access logged under `logs_prefix`
+    of `access_logs`, and kept when the stack is deleted."""
+    return s3.Bucket(
+        scope,
+        construct_id,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        enforce_ssl=True,
+        object_ownership=object_ownership,
+        versioned=versioned,
+        server_access_logs_bucket=access_logs,
+        server_access_logs_prefix=logs_prefix,
+        lifecycle_rules=[lifecycle_rule],
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+    )
+
+
 def _key(name: str) -> dynamodb.Attribute:
     return dynamodb.Attribute(name=name, type=_ATTRIBUTE_TYPES[schema.KEY_ATTRIBUTES[name]])
 
@@ -51,26 +79,19 @@ class Storage(Construct):
             "AwsSolutions-S1",
             "This is the access-log bucket itself: logging it to itself would loop.",
         )
-        self.raw_bucket = s3.Bucket(
+        self.raw_bucket = private_bucket(
             self,
             "RawBatches",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            access_logs=self.access_logs,
+            logs_prefix="raw-batches/",
             versioned=True,
-            server_access_logs_bucket=self.access_logs,
-            server_access_logs_prefix="raw-batches/",
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="expire-raw-batches",
-                    expiration=cdk.Duration.days(RAW_BATCH_RETENTION_DAYS),
-                    # Versioning keeps overwritten batches; don't keep them forever either.
-                    noncurrent_version_expiration=cdk.Duration.days(30),
-                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
-                )
-            ],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            lifecycle_rule=s3.LifecycleRule(
+                id="expire-raw-batches",
+                expiration=cdk.Duration.days(RAW_BATCH_RETENTION_DAYS),
+                # Versioning keeps overwritten batches; don't keep them forever either.
+                noncurrent_version_expiration=cdk.Duration.days(30),
+                abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
+            ),
         )
 
     def _table(self) -> dynamodb.Table:

@@ -29,6 +29,7 @@ from constructs import Construct
 
 from relance_infra.constructs import acknowledge, arn_token
 from relance_infra.constructs.api import STAGE_NAME
+from relance_infra.constructs.storage import private_bucket
 
 # What `make web` copies from node_modules: without it the app cannot start.
 VENDOR_FILES = ("preact.mjs", "hooks.mjs", "htm.mjs", "uPlot.iife.min.js", "uPlot.min.css")
@@ -78,40 +79,27 @@ class WebHosting(Construct):
         if missing:
             raise RuntimeError(f"web/vendor lacks {missing}: run `make web` before synth")
         stack = cdk.Stack.of(self)
-        self.bucket = s3.Bucket(
+        self.bucket = private_bucket(
             self,
             "Site",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            access_logs=access_logs,
+            logs_prefix="web/",
             versioned=True,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="web/",
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="expire-old-app-versions",
-                    noncurrent_version_expiration=cdk.Duration.days(30),
-                )
-            ],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            lifecycle_rule=s3.LifecycleRule(
+                id="expire-old-app-versions",
+                noncurrent_version_expiration=cdk.Duration.days(30),
+            ),
         )
         # CloudFront's standard logs are written with ACLs: a bucket of their own.
-        self.cdn_logs = s3.Bucket(
+        self.cdn_logs = private_bucket(
             self,
             "CdnLogs",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
+            access_logs=access_logs,
+            logs_prefix="cdn-logs/",
             object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="cdn-logs/",
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="expire-cdn-logs", expiration=cdk.Duration.days(LOG_RETENTION_DAYS)
-                )
-            ],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            lifecycle_rule=s3.LifecycleRule(
+                id="expire-cdn-logs", expiration=cdk.Duration.days(LOG_RETENTION_DAYS)
+            ),
         )
         index_html = (web_dir / "index.html").read_text()
         self.headers = cloudfront.ResponseHeadersPolicy(
